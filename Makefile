@@ -1,0 +1,86 @@
+# The single entry point: people and CI type the same targets. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/mila.tar.gz
+
+# No network at run or test time: Rasa must not try to send telemetry.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Defaults of the embedded profile (endpoints.yml reads them); set them in the environment for
+# the production profile (docs/production.md).
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+export TRACKER_STORE_DIALECT ?= sqlite
+export DB_HOST ?=
+export DB_PORT ?=
+export DB_NAME ?= rasa.db
+export DB_USER ?=
+export DB_PASSWORD ?=
+
+TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data knowledge -name '*.yml' 2>/dev/null)
+
+.PHONY: help install install-dev generate check-generated train run shell test lint validate unit stories e2e benchmark clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@scripts/bootstrap-venv.sh "$(PYTHON_VERSION)" "$(VENV)" requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+install: $(VENV)/.installed ## Create the venv and install the pinned runtime
+
+install-dev: $(VENV)/.installed-dev ## Also install the test and benchmark tools
+
+generate: $(VENV)/.installed ## Regenerate the Rasa files derived from knowledge/
+	@$(PY) -m scripts.generate
+
+check-generated: $(VENV)/.installed ## Fail if the generated files are out of date with knowledge/
+	@$(PY) -m scripts.generate --check
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	@$(PY) -m scripts.generate
+	@echo "Training the model (data, config or knowledge changed)..."
+	@$(RASA) train --domain domain --data data --config config.yml --out models --fixed-model-name mila --quiet
+	@touch $@
+
+train: $(MODEL) ## Train the model, only when data, config or knowledge changed
+
+run: $(MODEL) ## Set up everything and start the assistant (action server, Rasa server)
+	@scripts/run.sh
+
+shell: $(MODEL) ## Talk to the assistant in the terminal (rasa shell, action server started)
+	@scripts/run.sh --shell
+
+lint: $(VENV)/.installed-dev ## Ruff on the Python code
+	@$(VENV)/bin/ruff check actions scripts tests
+	@$(VENV)/bin/ruff format --check actions scripts tests
+
+validate: $(VENV)/.installed check-generated ## Rasa's data validation, warnings are errors
+	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warning --quiet
+
+unit: $(VENV)/.installed-dev ## Unit tests: knowledge store, language, every action
+	@$(PY) -m pytest tests/actions tests/scripts -q
+
+stories: $(MODEL) ## Conversation stories in both languages (rasa test)
+	@$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories --quiet
+
+e2e: $(MODEL) $(VENV)/.installed-dev ## Start the real servers and ask real questions over REST
+	@$(PY) -m pytest tests/e2e -q
+
+test: lint validate unit stories e2e ## Everything CI runs
+
+benchmark: $(VENV)/.installed-dev ## Compare pipelines, measure speed; writes docs/benchmarks.md
+	@$(PY) -m scripts.benchmark
+
+clean: ## Remove models, results and caches (keeps the venv)
+	rm -rf models results .pytest_cache .ruff_cache benchmark/out

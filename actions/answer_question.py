@@ -1,0 +1,27 @@
+"""Answer a question about a topic, named by the intent or by a named thing."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.base import MilaAction, Reply, mentioned_thing
+
+
+class ActionAnswerQuestion(MilaAction):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        topic = self.store.topic_for_intent(intent)
+        if topic is None:
+            thing = mentioned_thing(tracker)
+            topic = self.store.topic(thing.topic) if thing else None
+        if topic is None:
+            out.say("thing_unknown", topics=out.menu())
+            return []
+        out.answer(topic, topic.answer[out.lang])
+        return [SlotSet("topic", topic.id)]

@@ -1,0 +1,129 @@
+"""What every answering action shares: the store, the reply language, buttons."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import language
+from actions.knowledge import THING_TYPES, KnowledgeStore, Thing, Topic, load_store
+from actions.settings import get_settings
+
+ANSWERING_ACTIONS = ("action_answer_question", "action_tell_more")
+
+
+@lru_cache(maxsize=1)
+def get_store() -> KnowledgeStore:
+    """The knowledge store, loaded once per process."""
+    return load_store()
+
+
+@lru_cache(maxsize=1)
+def proper_names() -> List[str]:
+    """Names that belong to no language, longest first (so 'Korbit AI' goes before 'Korbit')."""
+    names = {"Mila", "MILA"}
+    for thing in get_store().things.values():
+        names.update(thing.all_names())
+    return sorted(names, key=len, reverse=True)
+
+
+def last_user_metadata(tracker: Tracker) -> Dict[str, Any]:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata")
+            return metadata if isinstance(metadata, dict) else {}
+    return {}
+
+
+def last_action(tracker: Tracker, among: Iterable[str]) -> Optional[str]:
+    """The most recent of the actions `among` that ran in this conversation."""
+    wanted = set(among)
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in wanted:
+            return event["name"]
+    return None
+
+
+def mentioned_thing(tracker: Tracker) -> Optional[Thing]:
+    """The named thing of the latest message; the longest mention wins ('Korbit AI' > 'Korbit')."""
+    store = get_store()
+    found = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") not in THING_TYPES:
+            continue
+        thing = store.thing(str(entity.get("value", "")))
+        if thing is not None:
+            span = (entity.get("end") or 0) - (entity.get("start") or 0)
+            found.append((span, thing))
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+class Reply:
+    """Says things in one language, on behalf of an action."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, lang: str, store: KnowledgeStore):
+        self.dispatcher = dispatcher
+        self.lang = lang
+        self.store = store
+
+    def topic_buttons(self, topic_ids: Iterable[str]) -> List[Dict[str, str]]:
+        """Buttons asking the topics' questions; the payload names the topic's intent."""
+        buttons = []
+        for topic_id in topic_ids:
+            topic = self.store.topic(topic_id)
+            if topic is not None:
+                buttons.append({"title": topic.question[self.lang], "payload": f"/{topic.intent}"})
+        return buttons
+
+    def say(self, key: str, topics: Iterable[str] = (), extra: Iterable[Dict[str, str]] = (), **values: str) -> None:
+        buttons = self.topic_buttons(topics) + list(extra)
+        self.dispatcher.utter_message(text=self.store.message(key, self.lang, **values), buttons=buttons)
+
+    def answer(self, topic: Topic, text: str) -> None:
+        related = topic.related[: get_settings().suggestions]
+        self.dispatcher.utter_message(text=text, buttons=self.topic_buttons(related))
+
+    def menu(self, limit: Optional[int] = None) -> List[str]:
+        return list(self.store.menu[:limit] if limit else self.store.menu)
+
+
+class MilaAction(Action):
+    """Base of the answering actions: picks the reply language, then calls `reply`."""
+
+    def __init__(self) -> None:
+        # Built when the action server registers the action: a broken knowledge file stops
+        # the server at start-up with the file and field named, instead of at the first question.
+        self.store = get_store()
+        proper_names()
+        language.warm_up()
+
+    def name(self) -> Text:  # pragma: no cover - every subclass names itself
+        raise NotImplementedError
+
+    def decide_language(self, tracker: Tracker) -> language.LanguageDecision:
+        return language.decide(
+            tracker.latest_message.get("text") or "",
+            tracker.get_slot("language"),
+            last_user_metadata(tracker),
+            proper_names(),
+        )
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        decision = self.decide_language(tracker)
+        out = Reply(dispatcher, decision.language, self.store)
+        if decision.other_language:
+            out.say("other_language")
+            return []
+        events: List[EventType] = []
+        if tracker.get_slot("language") != decision.language:
+            events.append(SlotSet("language", decision.language))
+        return events + self.reply(out, tracker)
+
+    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:  # pragma: no cover
+        raise NotImplementedError

@@ -1,0 +1,56 @@
+"""When NLU is unsure: "did you mean A or B?", and the honest fallback on a second miss."""
+
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+
+from actions.base import MilaAction, Reply
+from actions.settings import get_settings
+
+# How far down the ranking a topic may be and still be offered; further down, it is a guess.
+RANKING_DEPTH = 3
+
+
+class ActionClarify(MilaAction):
+    def name(self) -> Text:
+        return "action_clarify"
+
+    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+        if self._previous_turn_was_clarification(tracker):
+            out.say("fallback", topics=out.menu())
+            return []
+        ranking = [
+            entry.get("name")
+            for entry in tracker.latest_message.get("intent_ranking") or []
+            if entry.get("name") != "nlu_fallback"
+        ][:RANKING_DEPTH]
+        candidates = [
+            topic.id
+            for topic in (self.store.topic_for_intent(name) for name in ranking)
+            if topic is not None
+        ][: get_settings().clarify_candidates]
+        if not candidates:
+            out.say("fallback", topics=out.menu())
+            return []
+        something_else = {
+            "title": self.store.message("something_else_button", out.lang),
+            "payload": "/something_else",
+        }
+        out.say("clarify", topics=candidates, extra=[something_else])
+        return []
+
+    def _previous_turn_was_clarification(self, tracker: Tracker) -> bool:
+        """True when the bot's last turn, before this user message, asked "did you mean"."""
+        seen_user = False
+        for event in reversed(tracker.events):
+            kind = event.get("event")
+            if kind == "user":
+                if seen_user:
+                    return False
+                seen_user = True
+            elif kind == "action" and seen_user and event.get("name") not in ("action_listen", None):
+                return event.get("name") == self.name()
+        return False

@@ -1,0 +1,102 @@
+"""Which language to answer in: metadata, then the message, then the conversation.
+
+Order of precedence (see docs/design.md):
+1. a `language` ("fr"/"en") in the message metadata (the web widget's toggle) wins;
+2. button payloads ("/faq_x") and short messages keep the conversation's language;
+3. otherwise the detector decides between French and English, and a message clearly in
+   another language is flagged so that the action answers "I speak French and English";
+4. with nothing to go on, the configured default language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Dict, Iterable, Optional
+
+from lingua import Language, LanguageDetectorBuilder
+
+from actions.settings import get_settings
+
+SUPPORTED = ("fr", "en")
+# Languages the detector compares: ours, and the ones visitors of a Montréal site most often
+# write in otherwise, so that a Spanish sentence is recognised as Spanish, not as bad French.
+_DETECTED = (
+    Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.GERMAN,
+    Language.ITALIAN, Language.PORTUGUESE, Language.DUTCH,
+)  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class LanguageDecision:
+    """The reply language, and whether the message was in a language we do not speak."""
+
+    language: str
+    other_language: bool = False
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    return LanguageDetectorBuilder.from_languages(*_DETECTED).with_preloaded_language_models().build()
+
+
+def warm_up() -> None:
+    """Load the detector's models now rather than on the first message."""
+    _detector()
+
+
+def _strip_names(text: str, names: Iterable[str]) -> str:
+    """Remove proper names (Mila, Korbit...), which belong to no language."""
+    for name in names:
+        text = re.sub(rf"(?i)\b{re.escape(name)}\b", " ", text)
+    return text
+
+
+def detect(text: str, names: Iterable[str] = ()) -> Dict[str, Any]:
+    """Raw detection: word count and confidences per ISO code, proper names removed."""
+    plain = _strip_names(text, names)
+    words = _WORD.findall(plain)
+    if not words:
+        return {"words": 0, "scores": {}}
+    values = _detector().compute_language_confidence_values(" ".join(words))
+    scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+    return {"words": len(words), "scores": scores}
+
+
+def decide(
+    text: str,
+    current: Optional[str],
+    metadata: Optional[Dict[str, Any]] = None,
+    names: Iterable[str] = (),
+) -> LanguageDecision:
+    """The language to answer `text` in, given the conversation's `current` language."""
+    settings = get_settings()
+    fallback = current if current in SUPPORTED else settings.default_language
+    requested = (metadata or {}).get("language") if isinstance(metadata, dict) else None
+    if isinstance(requested, str) and requested.lower()[:2] in SUPPORTED:
+        return LanguageDecision(requested.lower()[:2])
+    if not isinstance(text, str) or text.startswith("/"):
+        return LanguageDecision(fallback)
+
+    found = detect(text, names)
+    scores = found["scores"]
+    if not scores:
+        return LanguageDecision(fallback)
+    fr, en = scores.get("fr", 0.0), scores.get("en", 0.0)
+    best = max(scores, key=scores.get)
+    if (
+        found["words"] >= settings.short_message_words
+        and best not in SUPPORTED
+        and scores[best] >= settings.other_language_min_confidence
+        and fr + en < settings.other_language_max_fr_en
+    ):
+        return LanguageDecision(settings.default_language, other_language=True)
+    if found["words"] < settings.short_message_words and current in SUPPORTED:
+        return LanguageDecision(current)
+    if fr >= en * settings.fr_en_ratio and fr > 0:
+        return LanguageDecision("fr")
+    if en >= fr * settings.fr_en_ratio and en > 0:
+        return LanguageDecision("en")
+    return LanguageDecision(fallback)

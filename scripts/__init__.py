@@ -1,0 +1,1 @@
+"""Project tools run by the Makefile (generation, benchmark, end-to-end helpers)."""

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Start the action server, then the Rasa server with the REST channel, on localhost.
+# With --shell, open `rasa shell` instead of the server. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOST=${MILA_HOST:-127.0.0.1}
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+MODEL=${MILA_MODEL:-models/mila.tar.gz}
+export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
+mkdir -p .run
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() {  # wait_for URL NAME LOG PID
+  for _ in $(seq 1 240); do
+    if curl -fsS -o /dev/null "$1"; then return 0; fi
+    if ! kill -0 "$4" 2>/dev/null; then
+      echo "error: the $2 stopped while starting; the end of its log ($3):" >&2
+      tail -n 30 "$3" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  echo "error: the $2 did not answer at $1 within 2 minutes; see $3" >&2; exit 1
+}
+
+echo "Starting the action server on $HOST:$ACTIONS_PORT (log: .run/actions.log)..."
+SANIC_HOST=$HOST .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" > .run/actions.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" .run/actions.log "${pids[-1]}"
+
+if [ "${1:-}" = "--shell" ]; then
+  echo "Opening rasa shell (buttons appear as numbered choices; /stop to quit)."
+  .venv/bin/rasa shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  exit 0
+fi
+
+echo "Starting the Rasa server on $HOST:$RASA_PORT (log: .run/rasa.log)..."
+.venv/bin/rasa run --model "$MODEL" --interface "$HOST" --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml > .run/rasa.log 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$RASA_PORT/webhooks/rest/" "Rasa server" .run/rasa.log "${pids[-1]}"
+
+cat <<MSG
+
+The assistant is ready.
+  REST:  curl -s http://$HOST:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+           -d '{"sender": "me", "message": "Qui a fondé Mila ?"}'
+  Logs:  .run/rasa.log, .run/actions.log
+Press Ctrl-C to stop.
+MSG
+wait -n
+echo "error: a server stopped; see .run/*.log" >&2
+exit 1
