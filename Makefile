@@ -15,12 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Defaults of the embedded profile (endpoints.yml reads them); set them in the environment for
 # the production profile (docs/production.md).
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
-export TRACKER_STORE_DIALECT ?= sqlite
-export DB_HOST ?=
-export DB_PORT ?=
-export DB_NAME ?= rasa.db
-export DB_USER ?=
-export DB_PASSWORD ?=
+export TRACKER_STORE_URL ?= sqlite:///rasa.db
 
 TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data knowledge -name '*.yml' 2>/dev/null)
 

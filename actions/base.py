@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -91,7 +92,7 @@ class Reply:
         return list(self.store.menu[:limit] if limit else self.store.menu)
 
 
-class MilaAction(Action):
+class MilaAction(Action, ABC):
     """Base of the answering actions: picks the reply language, then calls `reply`."""
 
     def __init__(self) -> None:
@@ -101,8 +102,9 @@ class MilaAction(Action):
         proper_names()
         language.warm_up()
 
-    def name(self) -> Text:  # pragma: no cover - every subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
 
     def decide_language(self, tracker: Tracker) -> language.LanguageDecision:
         return language.decide(
@@ -125,5 +127,6 @@ class MilaAction(Action):
             events.append(SlotSet("language", decision.language))
         return events + self.reply(out, tracker)
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+        """Say the answer through `out`; return the events to apply."""

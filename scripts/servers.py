@@ -36,11 +36,6 @@ def base_env(**extra: str) -> Dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        TRACKER_STORE_DIALECT=os.environ.get("TRACKER_STORE_DIALECT", "sqlite"),
-        DB_HOST=os.environ.get("DB_HOST", ""),
-        DB_PORT=os.environ.get("DB_PORT", ""),
-        DB_USER=os.environ.get("DB_USER", ""),
-        DB_PASSWORD=os.environ.get("DB_PASSWORD", ""),
     )
     env.update(extra)
     return env
@@ -119,7 +114,7 @@ def running_assistant(
     workdir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
     environment = base_env(
-        DB_NAME=str(workdir / "rasa.db"),
+        TRACKER_STORE_URL=os.environ.get("TRACKER_STORE_URL", f"sqlite:///{workdir / 'rasa.db'}"),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
         SANIC_HOST="127.0.0.1",
         **(env or {}),

@@ -7,7 +7,7 @@ import pytest
 BAD_MESSAGES = {
     "empty": "",
     "whitespace": "   \n\t  ",
-    "huge_100kb": "mila " * 20_000,
+    "huge_100kb": "mila " * 20_000,  # over the 5,000-character cap: 413
     "emoji_only": "🤖🎉🙃",
     "html_script": "<script>alert('x')</script><b>who founded mila</b>",
     "sql": "'; DROP TABLE events; --",
