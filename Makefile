@@ -67,15 +67,17 @@ unit: $(VENV)/.installed-dev ## Unit tests: knowledge store, language, every act
 	@$(PY) -m pytest tests/actions tests/scripts -q
 
 stories: $(MODEL) ## Conversation stories in both languages (rasa test)
-	@$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/stories --quiet
+	@$(RASA) test core --model $(MODEL) --stories tests/stories --e2e --fail-on-prediction-errors --out results/stories --quiet
 
 e2e: $(MODEL) $(VENV)/.installed-dev ## Start the real servers and ask real questions over REST
 	@$(PY) -m pytest tests/e2e -q
 
-test: lint validate unit stories e2e ## Everything CI runs
+test: lint validate unit stories e2e test-web test-channels test-staff test-production ## Everything CI runs
 
 benchmark: $(VENV)/.installed-dev ## Compare pipelines, measure speed; writes docs/benchmarks.md
 	@$(PY) -m scripts.benchmark
+
+include mk/web.mk mk/channels.mk mk/staff.mk mk/production.mk
 
 clean: ## Remove models, results and caches (keeps the venv)
 	rm -rf models results .pytest_cache .ruff_cache benchmark/out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
@@ -11,10 +9,10 @@ from actions.base import MilaAction, Reply, mentioned_thing
 
 
 class ActionAnswerQuestion(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_question"
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = self.store.topic_for_intent(intent)
         if topic is None:

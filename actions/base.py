@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,7 +25,7 @@ def get_store() -> KnowledgeStore:
 
 
 @lru_cache(maxsize=1)
-def proper_names() -> List[str]:
+def proper_names() -> list[str]:
     """Names that belong to no language, longest first (so 'Korbit AI' goes before 'Korbit')."""
     names = {"Mila", "MILA"}
     for thing in get_store().things.values():
@@ -32,7 +33,7 @@ def proper_names() -> List[str]:
     return sorted(names, key=len, reverse=True)
 
 
-def last_user_metadata(tracker: Tracker) -> Dict[str, Any]:
+def last_user_metadata(tracker: Tracker) -> dict[str, Any]:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             metadata = event.get("metadata")
@@ -40,7 +41,7 @@ def last_user_metadata(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
-def last_action(tracker: Tracker, among: Iterable[str]) -> Optional[str]:
+def last_action(tracker: Tracker, among: Iterable[str]) -> str | None:
     """The most recent of the actions `among` that ran in this conversation."""
     wanted = set(among)
     for event in reversed(tracker.events):
@@ -49,7 +50,7 @@ def last_action(tracker: Tracker, among: Iterable[str]) -> Optional[str]:
     return None
 
 
-def mentioned_thing(tracker: Tracker) -> Optional[Thing]:
+def mentioned_thing(tracker: Tracker) -> Thing | None:
     """The named thing of the latest message; the longest mention wins ('Korbit AI' > 'Korbit')."""
     store = get_store()
     found = []
@@ -71,7 +72,7 @@ class Reply:
         self.lang = lang
         self.store = store
 
-    def topic_buttons(self, topic_ids: Iterable[str]) -> List[Dict[str, str]]:
+    def topic_buttons(self, topic_ids: Iterable[str]) -> list[dict[str, str]]:
         """Buttons asking the topics' questions; the payload names the topic's intent."""
         buttons = []
         for topic_id in topic_ids:
@@ -80,15 +81,29 @@ class Reply:
                 buttons.append({"title": topic.question[self.lang], "payload": f"/{topic.intent}"})
         return buttons
 
-    def say(self, key: str, topics: Iterable[str] = (), extra: Iterable[Dict[str, str]] = (), **values: str) -> None:
+    def say(
+        self,
+        key: str,
+        topics: Iterable[str] = (),
+        extra: Iterable[dict[str, str]] = (),
+        **values: str,
+    ) -> None:
         buttons = self.topic_buttons(topics) + list(extra)
-        self.dispatcher.utter_message(text=self.store.message(key, self.lang, **values), buttons=buttons)
+        self.dispatcher.utter_message(
+            text=self.store.message(key, self.lang, **values), buttons=buttons
+        )
 
     def answer(self, topic: Topic, text: str) -> None:
-        related = topic.related[: get_settings().suggestions]
-        self.dispatcher.utter_message(text=text, buttons=self.topic_buttons(related))
+        """The answer, its related questions, then the "was this helpful?" buttons."""
+        from actions.feedback import (
+            feedback_buttons,
+        )  # imported here: feedback.py imports this module
 
-    def menu(self, limit: Optional[int] = None) -> List[str]:
+        related = topic.related[: get_settings().suggestions]
+        buttons = self.topic_buttons(related) + feedback_buttons(self.store, topic, self.lang)
+        self.dispatcher.utter_message(text=text, buttons=buttons)
+
+    def menu(self, limit: int | None = None) -> list[str]:
         return list(self.store.menu[:limit] if limit else self.store.menu)
 
 
@@ -103,7 +118,7 @@ class MilaAction(Action, ABC):
         language.warm_up()
 
     @abstractmethod
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in the domain."""
 
     def decide_language(self, tracker: Tracker) -> language.LanguageDecision:
@@ -115,18 +130,18 @@ class MilaAction(Action, ABC):
         )
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         decision = self.decide_language(tracker)
         out = Reply(dispatcher, decision.language, self.store)
         if decision.other_language:
             out.say("other_language")
             return []
-        events: List[EventType] = []
+        events: list[EventType] = []
         if tracker.get_slot("language") != decision.language:
             events.append(SlotSet("language", decision.language))
         return events + self.reply(out, tracker)
 
     @abstractmethod
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         """Say the answer through `out`; return the events to apply."""

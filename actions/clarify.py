@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
@@ -15,10 +13,10 @@ RANKING_DEPTH = 3
 
 
 class ActionClarify(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_clarify"
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         if self._previous_turn_was_clarification(tracker):
             out.say("fallback", topics=out.menu())
             return []
@@ -51,6 +49,8 @@ class ActionClarify(MilaAction):
                 if seen_user:
                     return False
                 seen_user = True
-            elif kind == "action" and seen_user and event.get("name") not in ("action_listen", None):
+            elif (
+                kind == "action" and seen_user and event.get("name") not in ("action_listen", None)
+            ):
                 return event.get("name") == self.name()
         return False

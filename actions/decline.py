@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
@@ -15,10 +13,10 @@ MESSAGES = {"out_of_scope": "out_of_scope", "mila_unknown": "mila_unknown"}
 
 
 class ActionDecline(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_decline"
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         key = MESSAGES.get(intent, "fallback")
         limit = get_settings().suggestions if key in MESSAGES else None

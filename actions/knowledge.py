@@ -12,9 +12,9 @@ import datetime as dt
 import os
 import string
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -47,11 +47,11 @@ class Thing:
 
     id: str
     type: str
-    names: Dict[str, Tuple[str, ...]]
+    names: dict[str, tuple[str, ...]]
     topic: str
 
-    def all_names(self) -> List[str]:
-        seen: Dict[str, str] = {}
+    def all_names(self) -> list[str]:
+        seen: dict[str, str] = {}
         for lang in LANGUAGES:
             for name in self.names[lang]:
                 seen.setdefault(name.lower(), name)
@@ -65,11 +65,11 @@ class Topic:
     id: str
     verified: dt.date
     source: str
-    question: Dict[str, str]
-    answer: Dict[str, str]
-    more: Dict[str, str]
-    related: Tuple[str, ...]
-    things: Tuple[Thing, ...] = ()
+    question: dict[str, str]
+    answer: dict[str, str]
+    more: dict[str, str]
+    related: tuple[str, ...]
+    things: tuple[Thing, ...] = ()
     path: str = ""
 
     @property
@@ -81,23 +81,23 @@ class Topic:
 class KnowledgeStore:
     """All topics, named things and assistant messages, validated."""
 
-    topics: Dict[str, Topic]
-    messages: Dict[str, Dict[str, str]]
-    menu: Tuple[str, ...]
-    contact: Optional[Dict[str, str]]
-    language_names: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
-    things: Dict[str, Thing] = field(default_factory=dict)
-    _names: Dict[str, Thing] = field(default_factory=dict)
+    topics: dict[str, Topic]
+    messages: dict[str, dict[str, str]]
+    menu: tuple[str, ...]
+    contact: dict[str, str] | None
+    language_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    things: dict[str, Thing] = field(default_factory=dict)
+    _names: dict[str, Thing] = field(default_factory=dict)
 
-    def topic(self, topic_id: str) -> Optional[Topic]:
+    def topic(self, topic_id: str) -> Topic | None:
         return self.topics.get(topic_id)
 
-    def topic_for_intent(self, intent: Optional[str]) -> Optional[Topic]:
+    def topic_for_intent(self, intent: str | None) -> Topic | None:
         if intent and intent.startswith("faq_"):
             return self.topics.get(intent[len("faq_") :])
         return None
 
-    def thing(self, value: str) -> Optional[Thing]:
+    def thing(self, value: str) -> Thing | None:
         """The thing whose id or any name matches `value` (accents and case ignored)."""
         if value in self.things:
             return self.things[value]
@@ -107,7 +107,7 @@ class KnowledgeStore:
         """An assistant sentence in `lang`, with its placeholders filled."""
         return self.messages[key][lang].format(**values)
 
-    def stale_topics(self, max_age_days: int, today: Optional[dt.date] = None) -> List[Topic]:
+    def stale_topics(self, max_age_days: int, today: dt.date | None = None) -> list[Topic]:
         """Topics whose facts were last verified more than `max_age_days` ago."""
         today = today or dt.date.today()
         return [t for t in self.topics.values() if (today - t.verified).days > max_age_days]
@@ -138,7 +138,7 @@ def _text(path: Path, data: dict, key: str) -> str:
     return value.strip()
 
 
-def _bilingual(path: Path, data: dict, key: str) -> Dict[str, str]:
+def _bilingual(path: Path, data: dict, key: str) -> dict[str, str]:
     value = data.get(key)
     if not isinstance(value, dict):
         raise KnowledgeError(path, key, "must have a French (fr) and an English (en) text")
@@ -154,7 +154,7 @@ def _bilingual(path: Path, data: dict, key: str) -> Dict[str, str]:
     return result
 
 
-def _things(path: Path, data: dict, topic_id: str) -> Tuple[Thing, ...]:
+def _things(path: Path, data: dict, topic_id: str) -> tuple[Thing, ...]:
     raw = data.get("things") or []
     if not isinstance(raw, list):
         raise KnowledgeError(path, "things", "must be a list")
@@ -172,7 +172,7 @@ def _things(path: Path, data: dict, topic_id: str) -> Tuple[Thing, ...]:
         names = item.get("names")
         if not isinstance(names, dict):
             raise KnowledgeError(path, f"{where}.names", "must have fr and en lists")
-        clean: Dict[str, Tuple[str, ...]] = {}
+        clean: dict[str, tuple[str, ...]] = {}
         for lang in LANGUAGES:
             values = names.get(lang)
             if not isinstance(values, list) or not values:
@@ -208,7 +208,7 @@ def _topic(path: Path) -> Topic:
     )
 
 
-def _check_placeholders(path: Path, key: str, texts: Dict[str, str]) -> None:
+def _check_placeholders(path: Path, key: str, texts: dict[str, str]) -> None:
     fields = {}
     for lang, text in texts.items():
         try:
@@ -239,14 +239,16 @@ def load_store(directory: Path | str | None = None) -> KnowledgeStore:
         topic = _topic(path)
         topics[topic.id] = topic
 
-    things: Dict[str, Thing] = {}
-    names: Dict[str, Thing] = {}
+    things: dict[str, Thing] = {}
+    names: dict[str, Thing] = {}
     for topic in topics.values():
         for index, related in enumerate(topic.related):
             if related not in topics:
                 raise KnowledgeError(topic.path, f"related[{index}]", f"unknown topic '{related}'")
             if related == topic.id:
-                raise KnowledgeError(topic.path, f"related[{index}]", "a topic cannot relate to itself")
+                raise KnowledgeError(
+                    topic.path, f"related[{index}]", "a topic cannot relate to itself"
+                )
         for thing in topic.things:
             if thing.id in things:
                 raise KnowledgeError(topic.path, "things", f"thing '{thing.id}' is defined twice")
@@ -305,7 +307,7 @@ def load_store(directory: Path | str | None = None) -> KnowledgeStore:
     )
 
 
-def iter_bilingual_texts(store: KnowledgeStore) -> Iterable[Tuple[str, str, str]]:
+def iter_bilingual_texts(store: KnowledgeStore) -> Iterable[tuple[str, str, str]]:
     """(where, lang, text) for every sentence the assistant can say: used by checks."""
     for topic in store.topics.values():
         for part in ("question", "answer", "more"):

@@ -11,9 +11,10 @@ Order of precedence (see docs/design.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, Iterable, Optional
+from typing import Any
 
 from lingua import Language, LanguageDetectorBuilder
 
@@ -39,7 +40,9 @@ class LanguageDecision:
 
 @lru_cache(maxsize=1)
 def _detector():
-    return LanguageDetectorBuilder.from_languages(*_DETECTED).with_preloaded_language_models().build()
+    return (
+        LanguageDetectorBuilder.from_languages(*_DETECTED).with_preloaded_language_models().build()
+    )
 
 
 def warm_up() -> None:
@@ -54,7 +57,7 @@ def _strip_names(text: str, names: Iterable[str]) -> str:
     return text
 
 
-def detect(text: str, names: Iterable[str] = ()) -> Dict[str, Any]:
+def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
     """Raw detection: word count and confidences per ISO code, proper names removed."""
     plain = _strip_names(text, names)
     words = _WORD.findall(plain)
@@ -67,8 +70,8 @@ def detect(text: str, names: Iterable[str] = ()) -> Dict[str, Any]:
 
 def decide(
     text: str,
-    current: Optional[str],
-    metadata: Optional[Dict[str, Any]] = None,
+    current: str | None,
+    metadata: dict[str, Any] | None = None,
     names: Iterable[str] = (),
 ) -> LanguageDecision:
     """The language to answer `text` in, given the conversation's `current` language."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
@@ -11,7 +9,7 @@ from actions.base import MilaAction, Reply
 from actions.settings import get_settings
 
 # intent -> (message key, how many menu topics to offer: None for the whole menu, 0 for none)
-REPLIES: Dict[str, tuple] = {
+REPLIES: dict[str, tuple] = {
     "greet": ("greet", 3),
     "goodbye": ("goodbye", 0),
     "thank": ("thank", 0),
@@ -21,10 +19,10 @@ REPLIES: Dict[str, tuple] = {
 
 
 class ActionSmallTalk(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_small_talk"
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "human_handoff":
             topics = out.menu(get_settings().suggestions)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 
@@ -13,7 +11,7 @@ from actions.knowledge import normalise
 
 
 class ActionSwitchLanguage(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_switch_language"
 
     def decide_language(self, tracker: Tracker) -> language.LanguageDecision:
@@ -27,6 +25,6 @@ class ActionSwitchLanguage(MilaAction):
                 return language.LanguageDecision(lang)
         return super().decide_language(tracker)
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         out.say("language_switched")
         return []

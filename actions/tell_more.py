@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
@@ -11,10 +9,10 @@ from actions.base import ANSWERING_ACTIONS, MilaAction, Reply, last_action, ment
 
 
 class ActionTellMore(MilaAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tell_more"
 
-    def reply(self, out: Reply, tracker: Tracker) -> List[EventType]:
+    def reply(self, out: Reply, tracker: Tracker) -> list[EventType]:
         thing = mentioned_thing(tracker)
         if thing is not None:
             topic = self.store.topic(thing.topic)

@@ -6,7 +6,7 @@ the log. This one answers 400 with a reason, and 413 above `max_message_chars`.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
@@ -20,11 +20,11 @@ class MilaRestInput(RestInput):
     """POST /webhooks/rest/webhook with {"sender": str, "message": str, "metadata": {}}."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "MilaRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> MilaRestInput:
         limit = (credentials or {}).get("max_message_chars") or DEFAULT_MAX_MESSAGE_CHARS
         return cls(max_message_chars=int(limit))
 
@@ -32,13 +32,13 @@ class MilaRestInput(RestInput):
         self.max_message_chars = max_message_chars
 
     @staticmethod
-    def _body(request: Request) -> Dict[Text, Any]:
+    def _body(request: Request) -> dict[str, Any]:
         body = request.json
         if not isinstance(body, dict):
             raise InvalidUsage("the body must be a JSON object with 'sender' and 'message'")
         return body
 
-    async def _extract_sender(self, request: Request) -> Optional[Text]:
+    async def _extract_sender(self, request: Request) -> str | None:
         sender = self._body(request).get("sender")
         if sender is not None and not isinstance(sender, str):
             raise InvalidUsage("'sender' must be a string")
@@ -46,7 +46,7 @@ class MilaRestInput(RestInput):
             raise InvalidUsage("'sender' must be 1 to 255 characters")
         return sender
 
-    def _extract_message(self, request: Request) -> Optional[Text]:
+    def _extract_message(self, request: Request) -> str | None:
         message = self._body(request).get("message")
         if not isinstance(message, str):
             raise InvalidUsage("'message' must be a string")
@@ -54,11 +54,11 @@ class MilaRestInput(RestInput):
             raise PayloadTooLarge(f"'message' is longer than {self.max_message_chars} characters")
         return message
 
-    def _extract_input_channel(self, request: Request) -> Text:
+    def _extract_input_channel(self, request: Request) -> str:
         channel = self._body(request).get("input_channel")
         return channel if isinstance(channel, str) and channel else self.name()
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = self._body(request).get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be a JSON object")

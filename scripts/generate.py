@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict
 
 import yaml
 
@@ -42,7 +41,7 @@ def _examples(values) -> _Literal:
     return _Literal("".join(f"- {value}\n" for value in values))
 
 
-def render(store: KnowledgeStore) -> Dict[Path, str]:
+def render(store: KnowledgeStore) -> dict[Path, str]:
     topics = sorted(store.topics.values(), key=lambda t: t.id)
     domain = {
         "version": "3.1",
@@ -83,7 +82,11 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only check, write nothing")
     args = parser.parse_args(argv)
     files = render(load_store())
-    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path
+        for path, text in files.items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if args.check:
         for path in stale:
             print(f"{path.relative_to(ROOT)} is out of date with knowledge/: run `make generate`")

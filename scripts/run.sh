@@ -41,9 +41,17 @@ if [ "${1:-}" = "--shell" ]; then
   exit 0
 fi
 
+# Slack and Telegram only when one of their tokens is set (docs/messaging.md).
+CREDENTIALS=credentials.yml
+if [ -n "${SLACK_BOT_TOKEN:-}${TELEGRAM_BOT_TOKEN:-}" ]; then
+  { cat credentials.yml; echo; cat credentials.messaging.yml; } > .run/credentials.yml
+  CREDENTIALS=.run/credentials.yml
+  echo "Slack/Telegram tokens found: messaging channels on (their state is in .run/rasa.log)."
+fi
+
 echo "Starting the Rasa server on $HOST:$RASA_PORT (log: .run/rasa.log)..."
 .venv/bin/rasa run --model "$MODEL" --interface "$HOST" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml > .run/rasa.log 2>&1 &
+  --endpoints endpoints.yml --credentials "$CREDENTIALS" > .run/rasa.log 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/webhooks/rest/" "Rasa server" .run/rasa.log "${pids[-1]}"
 

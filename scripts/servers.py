@@ -1,7 +1,7 @@
 """Start the real action server and Rasa server as subprocesses, for tests and benchmarks.
 
-    with running_assistant(model="models/mila.tar.gz") as assistant:
-        assistant.ask("who founded mila?", sender="alice")
+with running_assistant(model="models/mila.tar.gz") as assistant:
+    assistant.ask("who founded mila?", sender="alice")
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -30,7 +31,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def base_env(**extra: str) -> Dict[str, str]:
+def base_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
@@ -46,7 +47,9 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"process exited ({process.returncode}) while starting:\n{_tail(log)}")
+            raise RuntimeError(
+                f"process exited ({process.returncode}) while starting:\n{_tail(log)}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return time.monotonic() - start
@@ -69,9 +72,9 @@ class Assistant:
     rasa: subprocess.Popen
     actions: subprocess.Popen
     workdir: Path
-    startup_seconds: Dict[str, float] = field(default_factory=dict)
+    startup_seconds: dict[str, float] = field(default_factory=dict)
 
-    def post(self, payload: Any, raw: Optional[bytes] = None, timeout: float = 30) -> tuple:
+    def post(self, payload: Any, raw: bytes | None = None, timeout: float = 30) -> tuple:
         """POST to the REST webhook; returns (status, parsed JSON or text)."""
         data = raw if raw is not None else json.dumps(payload).encode("utf-8")
         request = urllib.request.Request(
@@ -90,8 +93,8 @@ class Assistant:
         except json.JSONDecodeError:
             return status, body
 
-    def ask(self, text: str, sender: str = "tester", metadata: Optional[dict] = None) -> List[dict]:
-        payload: Dict[str, Any] = {"sender": sender, "message": text}
+    def ask(self, text: str, sender: str = "tester", metadata: dict | None = None) -> list[dict]:
+        payload: dict[str, Any] = {"sender": sender, "message": text}
         if metadata is not None:
             payload["metadata"] = metadata
         status, body = self.post(payload)
@@ -106,8 +109,8 @@ class Assistant:
 @contextlib.contextmanager
 def running_assistant(
     model: Path | str = ROOT / "models" / "mila.tar.gz",
-    env: Optional[Dict[str, str]] = None,
-    workdir: Optional[Path] = None,
+    env: dict[str, str] | None = None,
+    workdir: Path | None = None,
 ) -> Iterator[Assistant]:
     """Start both servers on free loopback ports; stop them on exit."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mila-"))
@@ -123,7 +126,8 @@ def running_assistant(
     try:
         actions_log = workdir / "actions.log"
         actions = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(actions_port)],
             cwd=ROOT, env=environment, stdout=actions_log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         processes.append(actions)
@@ -136,7 +140,9 @@ def running_assistant(
         )  # fmt: skip
         processes.append(rasa)
         startup = {
-            "actions": wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log),
+            "actions": wait_until_up(
+                f"http://127.0.0.1:{actions_port}/health", actions, actions_log
+            ),
             "rasa": wait_until_up(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, rasa_log),
         }
         yield Assistant(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -11,13 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 def make_tracker(
     text: str = "",
-    intent: Optional[str] = None,
+    intent: str | None = None,
     *,
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
-    ranking: Optional[List[Dict[str, Any]]] = None,
-    metadata: Optional[Dict[str, Any]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    ranking: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
     confidence: float = 0.95,
 ) -> Tracker:
     """A tracker whose latest user message is `text`, classified as `intent`."""
@@ -28,7 +28,9 @@ def make_tracker(
         "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
     }
     history = list(events or [])
-    history.append({"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}})
+    history.append(
+        {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}
+    )
     return Tracker(
         sender_id="test",
         slots={"language": None, "topic": None, **(slots or {})},
@@ -41,15 +43,20 @@ def make_tracker(
     )
 
 
-def entity(kind: str, value: str, start: int = 0, end: Optional[int] = None) -> Dict[str, Any]:
-    return {"entity": kind, "value": value, "start": start, "end": end if end is not None else len(value)}
+def entity(kind: str, value: str, start: int = 0, end: int | None = None) -> dict[str, Any]:
+    return {
+        "entity": kind,
+        "value": value,
+        "start": start,
+        "end": end if end is not None else len(value),
+    }
 
 
-def bot_action(name: str) -> Dict[str, Any]:
+def bot_action(name: str) -> dict[str, Any]:
     return {"event": "action", "name": name}
 
 
-def user_turn(text: str) -> Dict[str, Any]:
+def user_turn(text: str) -> dict[str, Any]:
     return {"event": "user", "text": text, "parse_data": {}, "metadata": {}}
 
 
@@ -58,5 +65,5 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
-def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}

@@ -19,14 +19,20 @@ async def test_every_topic_is_answered_in_the_conversation_language(dispatcher, 
     topic = STORE.topic(topic_id)
     [message] = dispatcher.messages
     assert message["text"] == topic.answer[lang]
-    assert 2 <= len(message["buttons"]) <= 3
-    for button, related in zip(message["buttons"], topic.related):
-        assert button == {"title": STORE.topic(related).question[lang], "payload": f"/faq_{related}"}
+    suggestions = [b for b in message["buttons"] if b["payload"].startswith("/faq_")]
+    assert 2 <= len(suggestions) <= 3
+    for button, related in zip(suggestions, topic.related[:3], strict=True):
+        assert button == {
+            "title": STORE.topic(related).question[lang],
+            "payload": f"/faq_{related}",
+        }
     assert slot_events(events) == {"topic": topic_id}
 
 
 async def test_a_french_question_gets_a_french_answer_and_sets_the_language(dispatcher):
-    tracker = make_tracker("combien d'étudiants y a-t-il à Mila ?", "faq_students", slots={"language": "en"})
+    tracker = make_tracker(
+        "combien d'étudiants y a-t-il à Mila ?", "faq_students", slots={"language": "en"}
+    )
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.topic("students").answer["fr"]
     assert "600" in dispatcher.messages[0]["text"]
@@ -43,7 +49,9 @@ async def test_a_french_question_gets_a_french_answer_and_sets_the_language(disp
     ],
 )
 async def test_a_named_thing_is_answered_from_its_topic(dispatcher, text, kind, value, topic):
-    tracker = make_tracker(text, "ask_about_thing", entities=[entity(kind, value)], slots={"language": "en"})
+    tracker = make_tracker(
+        text, "ask_about_thing", entities=[entity(kind, value)], slots={"language": "en"}
+    )
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] in STORE.topic(topic).answer.values()
     assert slot_events(events)["topic"] == topic
@@ -60,15 +68,21 @@ async def test_the_longest_mention_wins(dispatcher):
 
 
 async def test_an_unknown_thing_gets_the_menu_not_a_guess(dispatcher):
-    tracker = make_tracker("tell me about the cafeteria", "ask_about_thing", slots={"language": "en"})
+    tracker = make_tracker(
+        "tell me about the cafeteria", "ask_about_thing", slots={"language": "en"}
+    )
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("thing_unknown", "en")
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [f"/faq_{t}" for t in STORE.menu]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f"/faq_{t}" for t in STORE.menu
+    ]
     assert "topic" not in slot_events(events)
 
 
 async def test_a_message_in_another_language_gets_the_polite_bilingual_reply(dispatcher):
-    tracker = make_tracker("¿Quién fundó el instituto Mila y cuándo?", "faq_founding", slots={"language": "en"})
+    tracker = make_tracker(
+        "¿Quién fundó el instituto Mila y cuándo?", "faq_founding", slots={"language": "en"}
+    )
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("other_language", "fr")
     assert events == []

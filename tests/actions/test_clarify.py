@@ -16,7 +16,9 @@ RANKING = [
 
 
 async def test_close_topics_are_offered_as_buttons_with_something_else(dispatcher):
-    tracker = make_tracker("how many people", "nlu_fallback", ranking=RANKING, slots={"language": "en"})
+    tracker = make_tracker(
+        "how many people", "nlu_fallback", ranking=RANKING, slots={"language": "en"}
+    )
     await ActionClarify().run(dispatcher, tracker, {})
     message = dispatcher.messages[0]
     assert message["text"] == STORE.message("clarify", "en")
@@ -28,7 +30,9 @@ async def test_close_topics_are_offered_as_buttons_with_something_else(dispatche
 
 
 async def test_the_clarification_is_in_the_users_language(dispatcher):
-    tracker = make_tracker("combien de monde y a-t-il", "nlu_fallback", ranking=RANKING, slots={"language": "en"})
+    tracker = make_tracker(
+        "combien de monde y a-t-il", "nlu_fallback", ranking=RANKING, slots={"language": "en"}
+    )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("clarify", "fr")
     assert dispatcher.messages[0]["buttons"][-1]["title"] == "Autre chose"
@@ -36,16 +40,28 @@ async def test_the_clarification_is_in_the_users_language(dispatcher):
 
 async def test_a_second_miss_ends_in_the_honest_fallback(dispatcher):
     tracker = make_tracker(
-        "hmm people", "nlu_fallback", ranking=RANKING, slots={"language": "en"},
-        events=[user_turn("how many people"), bot_action("action_clarify"), bot_action("action_listen")],
+        "hmm people",
+        "nlu_fallback",
+        ranking=RANKING,
+        slots={"language": "en"},
+        events=[
+            user_turn("how many people"),
+            bot_action("action_clarify"),
+            bot_action("action_listen"),
+        ],
     )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")
 
 
 async def test_no_topic_in_the_ranking_means_fallback_not_a_guess(dispatcher):
-    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "out_of_scope", "confidence": 0.3},
-               {"name": "greet", "confidence": 0.2}]  # fmt: skip
-    tracker = make_tracker("blorp blorp blorp", "nlu_fallback", ranking=ranking, slots={"language": "en"})
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "out_of_scope", "confidence": 0.3},
+        {"name": "greet", "confidence": 0.2},
+    ]
+    tracker = make_tracker(
+        "blorp blorp blorp", "nlu_fallback", ranking=ranking, slots={"language": "en"}
+    )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")

@@ -31,8 +31,12 @@ async def test_small_talk_answers_in_the_messages_language(dispatcher, text, int
 
 
 async def test_the_menu_lists_every_menu_topic(dispatcher):
-    await ActionSmallTalk().run(dispatcher, make_tracker("what can i ask you about", "what_can_i_ask"), {})
-    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [f"/faq_{t}" for t in STORE.menu]
+    await ActionSmallTalk().run(
+        dispatcher, make_tracker("what can i ask you about", "what_can_i_ask"), {}
+    )
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        f"/faq_{t}" for t in STORE.menu
+    ]
 
 
 async def test_asking_for_a_person_without_contact_says_so_honestly(dispatcher):
@@ -47,4 +51,6 @@ async def test_asking_for_a_person_gives_the_configured_contact(dispatcher, monk
     monkeypatch.setattr(base.get_store(), "contact", contact)
     tracker = make_tracker("je veux parler a quelqu'un svp", "human_handoff")
     await ActionSmallTalk().run(dispatcher, tracker, {})
-    assert dispatcher.messages[0]["text"] == STORE.message("human_contact", "fr", contact=contact["fr"])
+    assert dispatcher.messages[0]["text"] == STORE.message(
+        "human_contact", "fr", contact=contact["fr"]
+    )

@@ -11,7 +11,9 @@ STORE = get_store()
 
 async def test_tell_me_more_gives_the_long_answer_of_the_last_topic(dispatcher):
     tracker = make_tracker(
-        "tell me more", "tell_more", slots={"language": "en", "topic": "founding"},
+        "tell me more",
+        "tell_more",
+        slots={"language": "en", "topic": "founding"},
         events=[user_turn("who founded mila"), bot_action("action_answer_question")],
     )
     await ActionTellMore().run(dispatcher, tracker, {})
@@ -20,7 +22,9 @@ async def test_tell_me_more_gives_the_long_answer_of_the_last_topic(dispatcher):
 
 async def test_a_second_tell_me_more_says_that_is_all_and_offers_related(dispatcher):
     tracker = make_tracker(
-        "encore plus de détails svp", "tell_more", slots={"language": "fr", "topic": "founding"},
+        "encore plus de détails svp",
+        "tell_more",
+        slots={"language": "fr", "topic": "founding"},
         events=[bot_action("action_answer_question"), bot_action("action_tell_more")],
     )
     await ActionTellMore().run(dispatcher, tracker, {})
@@ -39,7 +43,9 @@ async def test_without_a_topic_it_asks_which_one(dispatcher):
 
 async def test_tell_me_more_about_a_thing_deepens_that_thing(dispatcher):
     tracker = make_tracker(
-        "tell me more about chester", "tell_more", entities=[entity("application", "chester")],
+        "tell me more about chester",
+        "tell_more",
+        entities=[entity("application", "chester")],
         slots={"language": "en", "topic": "founding"},
     )
     events = await ActionTellMore().run(dispatcher, tracker, {})

@@ -29,7 +29,12 @@ def test_bad_text_gets_a_polite_reply_and_the_next_message_is_answered(assistant
 
 @pytest.mark.parametrize(
     "raw",
-    [b"\xff\xfe\xfa not utf-8", b'{"sender": "x", "message": ', b"[]", b'{"sender": 5, "message": {"a": 1}}'],
+    [
+        b"\xff\xfe\xfa not utf-8",
+        b'{"sender": "x", "message": ',
+        b"[]",
+        b'{"sender": 5, "message": {"a": 1}}',
+    ],
 )
 def test_malformed_requests_are_rejected_with_4xx_and_the_server_lives_on(assistant, sender, raw):
     status, _ = assistant.post(None, raw=raw)

@@ -29,12 +29,14 @@ def texts(replies):
         ("quelles entreprises sont nées de mila", "Element AI", "fr"),
     ],
 )
-def test_real_questions_get_the_right_fact_in_their_language(assistant, sender, question, expected, lang):
+def test_real_questions_get_the_right_fact_in_their_language(
+    assistant, sender, question, expected, lang
+):
     replies = assistant.ask(question, sender)
     answer = replies[0]["text"]
     assert expected.lower() in answer.lower()
     assert answer in {t.answer[lang] for t in STORE.topics.values()}
-    assert 2 <= len(replies[0]["buttons"]) <= 3
+    assert 2 <= len([b for b in replies[0]["buttons"] if b["payload"].startswith("/faq_")]) <= 3
 
 
 def test_follow_up_about_the_founders_award(assistant, sender):
@@ -75,7 +77,9 @@ def test_unknown_fact_about_mila_is_admitted(assistant, sender):
 
 def test_switching_language_on_request_and_short_messages_keep_it(assistant, sender):
     assert "1993" in texts(assistant.ask("qui a fondé mila ?", sender))
-    assert texts(assistant.ask("in English please", sender)) == STORE.message("language_switched", "en")
+    assert texts(assistant.ask("in English please", sender)) == STORE.message(
+        "language_switched", "en"
+    )
     assert texts(assistant.ask("Korbit?", sender)) == STORE.topic("korbit").answer["en"]
 
 
