@@ -1,0 +1,402 @@
+"""`make benchmark`: compare NLU pipelines on the held-out set, and measure speed and size.
+
+For each configuration (Rasa's default pipeline, ours, ours with spaCy, and a TF-IDF nearest
+neighbour baseline) it trains a model, then asks every held-out question in a fresh
+conversation and checks the reply: the expected fact, in the question's language, never a
+wrong fact, off-topic questions declined. For our pipeline it also starts the real servers and
+measures start-up, memory and REST latency. Figures go to benchmark/out/results.json and
+docs/benchmarks.md.
+
+    python -m scripts.benchmark [--only ours] [--skip-train] [--requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+from actions.knowledge import KnowledgeStore, load_store
+from scripts.servers import ROOT, base_env, running_assistant
+
+OUT = ROOT / "benchmark" / "out"
+HELDOUT = ROOT / "benchmark" / "heldout.yml"
+DOC = ROOT / "docs" / "benchmarks.md"
+CONFIGS = {
+    "rasa_default": ROOT / "benchmark" / "configs" / "rasa_default.yml",
+    "ours": ROOT / "config.yml",
+    "ours_spacy": ROOT / "benchmark" / "configs" / "spacy_fr.yml",
+}
+DECLINES = ("out_of_scope", "mila_unknown", "fallback", "clarify", "thing_unknown")
+
+
+def log(message: str) -> None:
+    print(f"[benchmark {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+# --------------------------------------------------------------------------- held-out set
+
+
+def load_heldout() -> Dict[str, List[Dict[str, Any]]]:
+    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    return {k: data.get(k) or [] for k in ("questions", "offtopic", "other_language")}
+
+
+def expected_intent(item: Dict[str, Any]) -> str:
+    return f"faq_{item['topic']}" if "topic" in item else item["intent"]
+
+
+# --------------------------------------------------------------------------- judging replies
+
+
+class Judge:
+    """Classifies a reply text against the knowledge: which answer or message it is."""
+
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.store = store
+        self.texts: Dict[str, tuple] = {}
+        for topic in store.topics.values():
+            for lang in ("fr", "en"):
+                self.texts[topic.answer[lang]] = ("answer", topic.id, lang)
+                self.texts[topic.more[lang]] = ("answer", topic.id, lang)
+        for key, texts in store.messages.items():
+            for lang, text in texts.items():
+                self.texts.setdefault(text, ("message", key, lang))
+
+    def classify(self, reply: str) -> tuple:
+        return self.texts.get(reply, ("unknown", None, None))
+
+    def question(self, item: Dict[str, Any], reply: str) -> Dict[str, Any]:
+        kind, what, lang = self.classify(reply)
+        wrong_fact = kind == "answer" and (
+            "topic" not in item or not all(e.lower() in reply.lower() for e in item["expect"])
+        )
+        if "topic" in item:
+            correct = (
+                kind == "answer"
+                and lang == item["lang"]
+                and all(e.lower() in reply.lower() for e in item["expect"])
+            )
+        else:  # an honest "I don't have that information" (or the general fallback)
+            correct = kind == "message" and what in ("mila_unknown", "fallback") and lang == item["lang"]
+        return {
+            "correct": correct,
+            "wrong_fact": wrong_fact,
+            "reply_kind": f"{kind}:{what}",
+            "reply_lang": lang,
+        }
+
+    def offtopic(self, reply: str) -> Dict[str, Any]:
+        kind, what, _ = self.classify(reply)
+        return {"rejected": kind != "answer", "reply_kind": f"{kind}:{what}"}
+
+    def other_language(self, reply: str) -> Dict[str, Any]:
+        kind, what, _ = self.classify(reply)
+        return {"correct": (kind, what) == ("message", "other_language"), "reply_kind": f"{kind}:{what}"}
+
+
+# --------------------------------------------------------------------------- training
+
+
+def train(name: str, config: Path) -> Dict[str, Any]:
+    models = OUT / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    target = models / f"{name}.tar.gz"
+    log(f"training {name} ({config.relative_to(ROOT)})...")
+    start = time.monotonic()
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "rasa"), "train", "--domain", "domain", "--data", "data",
+         "--config", str(config), "--out", str(models), "--fixed-model-name", name, "--force",
+         "--quiet"],
+        cwd=ROOT, env=base_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    seconds = time.monotonic() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"training {name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    log(f"trained {name} in {seconds:.0f}s")
+    return {"train_seconds": round(seconds, 1), "model_mb": round(target.stat().st_size / 1e6, 1)}
+
+
+# --------------------------------------------------------------------------- evaluating Rasa models
+
+
+async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> Dict[str, Any]:
+    """Every held-out question through NLU, policy and the real action server, in-process."""
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
+    records: Dict[str, List[Dict[str, Any]]] = {"questions": [], "offtopic": [], "other_language": []}
+    parse_ms: List[float] = []
+    for section, items in heldout.items():
+        for item in items:
+            start = time.perf_counter()
+            parsed = await agent.parse_message(item["text"])
+            parse_ms.append((time.perf_counter() - start) * 1000)
+            replies = await agent.handle_text(item["text"], sender_id=f"bench-{uuid.uuid4().hex}")
+            reply = " ".join(r.get("text", "") for r in replies or [])
+            ranking = [r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            record = {
+                "text": item["text"],
+                "lang": item["lang"],
+                "predicted": parsed["intent"]["name"],
+                "top_non_fallback": ranking[0] if ranking else None,
+                "reply": reply,
+            }
+            if section == "questions":
+                record["expected"] = expected_intent(item)
+                record.update(judge.question(item, reply))
+            elif section == "offtopic":
+                record["expected"] = "out_of_scope"
+                record.update(judge.offtopic(reply))
+            else:
+                record.update(judge.other_language(reply))
+            records[section].append(record)
+    return {"records": records, "parse_ms": parse_ms}
+
+
+# --------------------------------------------------------------------------- TF-IDF baseline
+
+
+def training_examples() -> List[tuple]:
+    import re
+
+    examples = []
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            if "intent" not in block:
+                continue
+            for line in block["examples"].splitlines():
+                text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
+                if text:
+                    examples.append((text, block["intent"]))
+    return examples
+
+
+def evaluate_tfidf(heldout, judge: Judge, store: KnowledgeStore, threshold: float) -> Dict[str, Any]:
+    """Nearest training example by TF-IDF cosine; below `threshold`, decline. Answers are what
+    our actions would say for the predicted intent (simulated, no Rasa involved)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+
+    from actions.language import decide
+
+    start = time.monotonic()
+    examples = training_examples()
+    vectorizer = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), strip_accents="unicode", sublinear_tf=True),
+        TfidfVectorizer(analyzer="word", strip_accents="unicode", sublinear_tf=True),
+    )
+    matrix = vectorizer.fit_transform([t for t, _ in examples])
+    train_seconds = time.monotonic() - start
+    records: Dict[str, List[Dict[str, Any]]] = {"questions": [], "offtopic": [], "other_language": []}
+    parse_ms = []
+    for section, items in heldout.items():
+        for item in items:
+            t0 = time.perf_counter()
+            scores = (vectorizer.transform([item["text"]]) @ matrix.T).toarray()[0]
+            best = int(scores.argmax())
+            parse_ms.append((time.perf_counter() - t0) * 1000)
+            predicted = examples[best][1] if scores[best] >= threshold else "nlu_fallback"
+            decision = decide(item["text"], None)
+            lang = decision.language
+            if decision.other_language:
+                reply = store.message("other_language", lang)
+            else:
+                topic = store.topic_for_intent(predicted)
+                if topic is None and predicted == "ask_about_thing":
+                    thing = next((store.thing(w) for w in item["text"].split() if store.thing(w)), None)
+                    topic = store.topic(thing.topic) if thing else None
+                if topic is not None:
+                    reply = topic.answer[lang]
+                elif predicted in ("out_of_scope", "mila_unknown"):
+                    reply = store.message(predicted, lang)
+                else:
+                    reply = store.message("fallback", lang)
+            record = {"text": item["text"], "lang": item["lang"], "predicted": predicted,
+                      "top_non_fallback": examples[best][1], "reply": reply}  # fmt: skip
+            if section == "questions":
+                record["expected"] = expected_intent(item)
+                record.update(judge.question(item, reply))
+            elif section == "offtopic":
+                record["expected"] = "out_of_scope"
+                record.update(judge.offtopic(reply))
+            else:
+                record.update(judge.other_language(reply))
+            records[section].append(record)
+    return {"records": records, "parse_ms": parse_ms, "train_seconds": round(train_seconds, 2)}
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarise(result: Dict[str, Any]) -> Dict[str, Any]:
+    records = result["records"]
+    summary: Dict[str, Any] = {}
+    for lang in ("en", "fr"):
+        qs = [r for r in records["questions"] if r["lang"] == lang]
+        offs = [r for r in records["offtopic"] if r["lang"] == lang]
+        summary[lang] = {
+            "questions": len(qs),
+            "intent_accuracy": _ratio(sum(r["predicted"] == r["expected"] for r in qs), len(qs)),
+            "answer_correct": _ratio(sum(r["correct"] for r in qs), len(qs)),
+            "wrong_fact_answers": sum(r["wrong_fact"] for r in qs),
+            "reply_language_correct": _ratio(
+                sum(r["reply_lang"] == lang for r in qs if r["reply_lang"]),
+                sum(1 for r in qs if r["reply_lang"]),
+            ),
+            "offtopic": len(offs),
+            "offtopic_rejected": _ratio(sum(r["rejected"] for r in offs), len(offs)),
+        }
+    others = records["other_language"]
+    summary["other_language_recognised"] = _ratio(sum(r["correct"] for r in others), len(others))
+    confusion = Counter(
+        (r["expected"], r["predicted"])
+        for r in records["questions"] + records["offtopic"]
+        if r["predicted"] != r["expected"]
+    )
+    summary["confusions"] = [
+        {"expected": e, "predicted": p, "count": c} for (e, p), c in confusion.most_common(12)
+    ]
+    summary["failures"] = [
+        {k: r[k] for k in ("text", "lang", "expected", "predicted", "reply_kind")}
+        for r in records["questions"]
+        if not r["correct"]
+    ] + [
+        {k: r[k] for k in ("text", "lang", "expected", "predicted", "reply_kind")}
+        for r in records["offtopic"]
+        if not r["rejected"]
+    ]
+    summary["parse_ms_p50"] = round(percentile(result["parse_ms"], 50), 2)
+    summary["parse_ms_p95"] = round(percentile(result["parse_ms"], 95), 2)
+    return summary
+
+
+def _ratio(numerator: int, denominator: int) -> Optional[float]:
+    return round(100 * numerator / denominator, 1) if denominator else None
+
+
+# --------------------------------------------------------------------------- speed of the real servers
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def measure_servers(model: Path, requests: int) -> Dict[str, Any]:
+    """Start-up, RSS and REST latency of a one-turn answer (action server included)."""
+    questions = ["who founded mila?", "combien d'étudiants a mila ?", "where is mila?",
+                 "c'est quoi korbit ?", "how many professors are there?"]  # fmt: skip
+    with running_assistant(model) as assistant:
+        for text in questions:  # warm-up: first calls load lazily initialised parts
+            assistant.ask(text, sender=f"warm-{uuid.uuid4().hex}")
+        latencies = []
+        for index in range(requests):
+            start = time.perf_counter()
+            assistant.ask(questions[index % len(questions)], sender=f"lat-{uuid.uuid4().hex}")
+            latencies.append((time.perf_counter() - start) * 1000)
+        return {
+            "startup_seconds_rasa": round(assistant.startup_seconds["rasa"], 1),
+            "startup_seconds_actions": round(assistant.startup_seconds["actions"], 1),
+            "rss_mb_rasa": rss_mb(assistant.rasa.pid),
+            "rss_mb_actions": rss_mb(assistant.actions.pid),
+            "rest_requests": requests,
+            "rest_ms_p50": round(percentile(latencies, 50), 1),
+            "rest_ms_p95": round(percentile(latencies, 95), 1),
+            "rest_ms_p99": round(percentile(latencies, 99), 1),
+        }
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="configurations to run (default: all)")
+    parser.add_argument("--skip-train", action="store_true", help="reuse benchmark/out/models")
+    parser.add_argument("--requests", type=int, default=300, help="REST requests for latency")
+    parser.add_argument("--tfidf-threshold", type=float, default=0.45)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+    store = load_store()
+    judge = Judge(store)
+    heldout = load_heldout()
+    log(
+        f"held-out: {len(heldout['questions'])} questions, {len(heldout['offtopic'])} off-topic, "
+        f"{len(heldout['other_language'])} other-language"
+    )
+    wanted = args.only or [*CONFIGS, "tfidf"]
+    results: Dict[str, Any] = {}
+    previous = OUT / "results.json"
+    if previous.exists():
+        results = json.loads(previous.read_text()).get("configs", {})
+
+    for name in [n for n in CONFIGS if n in wanted]:
+        model = OUT / "models" / f"{name}.tar.gz"
+        info = {} if args.skip_train and model.exists() else train(name, CONFIGS[name])
+        if not info:
+            info = {k: results.get(name, {}).get(k) for k in ("train_seconds", "model_mb")}
+        log(f"evaluating {name} end to end...")
+        with running_assistant(model) as assistant:  # its action server serves the in-process agent
+            evaluation = asyncio.run(
+                evaluate_rasa(model, f"{assistant.actions_url}/webhook", heldout, judge)
+            )
+        results[name] = {**info, **summarise(evaluation), "records": evaluation["records"]}
+        if name == "ours":
+            log("measuring the real servers (start-up, memory, REST latency)...")
+            results[name]["servers"] = measure_servers(model, args.requests)
+        log(f"{name}: {json.dumps({k: results[name][k] for k in ('en', 'fr')})}")
+
+    if "tfidf" in wanted:
+        log("evaluating the TF-IDF nearest-neighbour baseline...")
+        evaluation = evaluate_tfidf(heldout, judge, store, args.tfidf_threshold)
+        results["tfidf"] = {
+            "train_seconds": evaluation["train_seconds"],
+            "model_mb": None,
+            **summarise(evaluation),
+            "records": evaluation["records"],
+        }
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "command": "make benchmark",
+        "heldout": {k: len(v) for k, v in heldout.items()},
+    }
+    previous.write_text(json.dumps({"meta": meta, "configs": results}, indent=1, ensure_ascii=False))
+    from scripts.benchmark_report import render
+
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(render(meta, results), encoding="utf-8")
+    log(f"wrote {previous.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

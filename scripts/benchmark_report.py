@@ -1,0 +1,94 @@
+"""Render benchmark/out/results.json as docs/benchmarks.md."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+NAMES = {
+    "rasa_default": "Rasa default pipeline",
+    "ours": "**Ours** (config.yml)",
+    "ours_spacy": "Ours + spaCy fr_core_news_md",
+    "tfidf": "TF-IDF nearest neighbour",
+}
+
+
+def _fmt(value: Any, suffix: str = "") -> str:
+    return "–" if value is None else f"{value}{suffix}"
+
+
+def render(meta: Dict[str, Any], configs: Dict[str, Any]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); raw figures in",
+        "`benchmark/out/results.json`. Held-out set: `benchmark/heldout.yml`, written independently",
+        f"of the training data: {meta['heldout']['questions']} questions about Mila (topics and",
+        f"unanswerable ones), {meta['heldout']['offtopic']} off-topic and",
+        f"{meta['heldout']['other_language']} messages in other languages. Every question is asked in a",
+        "fresh conversation, with no language hint, through NLU, the dialogue policy and the real",
+        "action server; the reply is judged against the knowledge files (right fact, right language,",
+        "or an honest decline). The TF-IDF baseline's replies are what our actions would say for its",
+        "predicted intent.",
+        "",
+        "## Answers, per language",
+        "",
+        "| configuration | lang | intent accuracy | answer correct | wrong-fact answers | "
+        "reply language right | off-topic rejected |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, result in configs.items():
+        for lang in ("en", "fr"):
+            r = result[lang]
+            lines.append(
+                f"| {NAMES.get(name, name)} | {lang} | {_fmt(r['intent_accuracy'], ' %')} | "
+                f"{_fmt(r['answer_correct'], ' %')} | {r['wrong_fact_answers']} | "
+                f"{_fmt(r['reply_language_correct'], ' %')} | {_fmt(r['offtopic_rejected'], ' %')} |"
+            )
+    lines += [
+        "",
+        "Messages in another language recognised as such (answered \"I speak French and English\"): "
+        + ", ".join(
+            f"{NAMES.get(n, n)} {_fmt(r.get('other_language_recognised'), ' %')}"
+            for n, r in configs.items()
+        )
+        + ".",
+        "",
+        "## Speed and size",
+        "",
+        "| configuration | training | model | NLU parse p50 / p95 (in-process) |",
+        "|---|---|---|---|",
+    ]
+    for name, result in configs.items():
+        lines.append(
+            f"| {NAMES.get(name, name)} | {_fmt(result.get('train_seconds'), ' s')} | "
+            f"{_fmt(result.get('model_mb'), ' MB')} | {result['parse_ms_p50']} / "
+            f"{result['parse_ms_p95']} ms |"
+        )
+    servers = configs.get("ours", {}).get("servers")
+    if servers:
+        lines += [
+            "",
+            "Our pipeline, real servers (`rasa run` + `rasa run actions`, SQLite tracker store):",
+            "",
+            f"- start-up to ready: Rasa server {servers['startup_seconds_rasa']} s, action server "
+            f"{servers['startup_seconds_actions']} s",
+            f"- memory (RSS): Rasa server {servers['rss_mb_rasa']} MB, action server "
+            f"{servers['rss_mb_actions']} MB",
+            f"- REST one-turn answer, action server included, {servers['rest_requests']} sequential "
+            f"requests: p50 {servers['rest_ms_p50']} ms, p95 {servers['rest_ms_p95']} ms, "
+            f"p99 {servers['rest_ms_p99']} ms",
+        ]
+    ours = configs.get("ours")
+    if ours:
+        lines += ["", "## Our pipeline: confusions and failures", ""]
+        lines += [
+            f"- `{c['expected']}` taken for `{c['predicted']}`: {c['count']}"
+            for c in ours["confusions"]
+        ] or ["- none"]
+        lines += ["", "Held-out questions not answered correctly:", ""]
+        lines += [
+            f"- ({f['lang']}) \"{f['text']}\": expected `{f['expected']}`, got `{f['predicted']}` "
+            f"-> {f['reply_kind']}"
+            for f in ours["failures"]
+        ] or ["- none"]
+    return "\n".join(lines) + "\n"
