@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply
+from actions.base import MilaAction, Reply, mentioned_thing
 from actions.settings import get_settings
 
 # How far down the ranking a topic may be and still be offered; further down, it is a guess.
@@ -25,11 +25,15 @@ class ActionClarify(MilaAction):
             for entry in tracker.latest_message.get("intent_ranking") or []
             if entry.get("name") != "nlu_fallback"
         ][:RANKING_DEPTH]
-        candidates = [
-            topic.id
-            for topic in (self.store.topic_for_intent(name) for name in ranking)
-            if topic is not None
-        ][: get_settings().clarify_candidates]
+        topics = [self._topic_of(name, tracker) for name in ranking]
+        if len(topics) >= 2 and topics[0] is not None and topics[0] == topics[1]:
+            # "c'est quoi l'espace cdpq": faq_espace_cdpq and ask_about_thing(cdpq) are close,
+            # but both mean the same topic: nothing to clarify.
+            topic = self.store.topic(topics[0])
+            out.answer(topic, topic.answer[out.lang])
+            return [SlotSet("topic", topic.id)]
+        candidates = list(dict.fromkeys(t for t in topics if t is not None))
+        candidates = candidates[: get_settings().clarify_candidates]
         if not candidates:
             out.say("fallback", topics=out.menu())
             return []
@@ -39,6 +43,16 @@ class ActionClarify(MilaAction):
         }
         out.say("clarify", topics=candidates, extra=[something_else])
         return []
+
+    def _topic_of(self, intent: str, tracker: Tracker):
+        """The topic an intent of the ranking stands for, if any."""
+        topic = self.store.topic_for_intent(intent)
+        if topic is not None:
+            return topic.id
+        if intent == "ask_about_thing":
+            thing = mentioned_thing(tracker)
+            return thing.topic if thing else None
+        return None
 
     def _previous_turn_was_clarification(self, tracker: Tracker) -> bool:
         """True when the bot's last turn, before this user message, asked "did you mean"."""

@@ -47,7 +47,9 @@ class ActionFeedback(MilaAction):
         super().__init__()
         for key in MESSAGES:
             if key not in self.store.messages:
-                raise KnowledgeError("knowledge/assistant.yml", f"messages.{key}", "missing message")
+                raise KnowledgeError(
+                    "knowledge/assistant.yml", f"messages.{key}", "missing message"
+                )
 
     def name(self) -> Text:
         return "action_feedback"

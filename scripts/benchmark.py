@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -98,7 +97,9 @@ class Judge:
                 and all(e.lower() in reply.lower() for e in item["expect"])
             )
         else:  # an honest "I don't have that information" (or the general fallback)
-            correct = kind == "message" and what in ("mila_unknown", "fallback") and lang == item["lang"]
+            correct = (
+                kind == "message" and what in ("mila_unknown", "fallback") and lang == item["lang"]
+            )
         return {
             "correct": correct,
             "wrong_fact": wrong_fact,
@@ -112,7 +113,10 @@ class Judge:
 
     def other_language(self, reply: str) -> Dict[str, Any]:
         kind, what, _ = self.classify(reply)
-        return {"correct": (kind, what) == ("message", "other_language"), "reply_kind": f"{kind}:{what}"}
+        return {
+            "correct": (kind, what) == ("message", "other_language"),
+            "reply_kind": f"{kind}:{what}",
+        }
 
 
 # --------------------------------------------------------------------------- training
@@ -132,7 +136,9 @@ def train(name: str, config: Path) -> Dict[str, Any]:
     )  # fmt: skip
     seconds = time.monotonic() - start
     if result.returncode != 0:
-        raise RuntimeError(f"training {name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"training {name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     log(f"trained {name} in {seconds:.0f}s")
     return {"train_seconds": round(seconds, 1), "model_mb": round(target.stat().st_size / 1e6, 1)}
 
@@ -146,7 +152,11 @@ async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> 
     from rasa.utils.endpoints import EndpointConfig
 
     agent = Agent.load(str(model), action_endpoint=EndpointConfig(action_url))
-    records: Dict[str, List[Dict[str, Any]]] = {"questions": [], "offtopic": [], "other_language": []}
+    records: Dict[str, List[Dict[str, Any]]] = {
+        "questions": [],
+        "offtopic": [],
+        "other_language": [],
+    }
     parse_ms: List[float] = []
     for section, items in heldout.items():
         for item in items:
@@ -155,7 +165,9 @@ async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> 
             parse_ms.append((time.perf_counter() - start) * 1000)
             replies = await agent.handle_text(item["text"], sender_id=f"bench-{uuid.uuid4().hex}")
             reply = " ".join(r.get("text", "") for r in replies or [])
-            ranking = [r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+            ranking = [
+                r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"
+            ]
             record = {
                 "text": item["text"],
                 "lang": item["lang"],
@@ -194,7 +206,9 @@ def training_examples() -> List[tuple]:
     return examples
 
 
-def evaluate_tfidf(heldout, judge: Judge, store: KnowledgeStore, threshold: float) -> Dict[str, Any]:
+def evaluate_tfidf(
+    heldout, judge: Judge, store: KnowledgeStore, threshold: float
+) -> Dict[str, Any]:
     """Nearest training example by TF-IDF cosine; below `threshold`, decline. Answers are what
     our actions would say for the predicted intent (simulated, no Rasa involved)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -205,12 +219,18 @@ def evaluate_tfidf(heldout, judge: Judge, store: KnowledgeStore, threshold: floa
     start = time.monotonic()
     examples = training_examples()
     vectorizer = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), strip_accents="unicode", sublinear_tf=True),
+        TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), strip_accents="unicode", sublinear_tf=True
+        ),
         TfidfVectorizer(analyzer="word", strip_accents="unicode", sublinear_tf=True),
     )
     matrix = vectorizer.fit_transform([t for t, _ in examples])
     train_seconds = time.monotonic() - start
-    records: Dict[str, List[Dict[str, Any]]] = {"questions": [], "offtopic": [], "other_language": []}
+    records: Dict[str, List[Dict[str, Any]]] = {
+        "questions": [],
+        "offtopic": [],
+        "other_language": [],
+    }
     parse_ms = []
     for section, items in heldout.items():
         for item in items:
@@ -226,7 +246,9 @@ def evaluate_tfidf(heldout, judge: Judge, store: KnowledgeStore, threshold: floa
             else:
                 topic = store.topic_for_intent(predicted)
                 if topic is None and predicted == "ask_about_thing":
-                    thing = next((store.thing(w) for w in item["text"].split() if store.thing(w)), None)
+                    thing = next(
+                        (store.thing(w) for w in item["text"].split() if store.thing(w)), None
+                    )
                     topic = store.topic(thing.topic) if thing else None
                 if topic is not None:
                     reply = topic.answer[lang]
@@ -295,6 +317,47 @@ def summarise(result: Dict[str, Any]) -> Dict[str, Any]:
 
 def _ratio(numerator: int, denominator: int) -> Optional[float]:
     return round(100 * numerator / denominator, 1) if denominator else None
+
+
+# --------------------------------------------------------------------------- language identification
+
+
+def language_grid(heldout) -> List[Dict[str, Any]]:
+    """Language decisions on the held-out messages for a grid of the two tunable settings."""
+    from dataclasses import replace
+
+    from actions import language
+    from actions.base import proper_names
+    from actions.settings import get_settings
+
+    items = heldout["questions"] + heldout["offtopic"]
+    names = proper_names()
+    chosen = get_settings()
+    rows = []
+    try:
+        for ratio in (1.0, 1.2, 1.5, 2.0):
+            for short in (2, 3):
+                settings = replace(chosen, fr_en_ratio=ratio, short_message_words=short)
+                language.get_settings = lambda settings=settings: settings
+
+                def rate(current_of, items=items):
+                    hits = sum(
+                        language.decide(i["text"], current_of(i), names=names).language == i["lang"]
+                        for i in items
+                    )
+                    return _ratio(hits, len(items))
+
+                rows.append({
+                    "fr_en_ratio": ratio,
+                    "short_message_words": short,
+                    "chosen": (ratio, short) == (chosen.fr_en_ratio, chosen.short_message_words),
+                    "first_message": rate(lambda i: None),
+                    "same_language_conversation": rate(lambda i: i["lang"]),
+                    "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
+                })  # fmt: skip
+    finally:
+        language.get_settings = get_settings
+    return rows
 
 
 # --------------------------------------------------------------------------- speed of the real servers
@@ -382,6 +445,8 @@ def main(argv=None) -> int:
             "records": evaluation["records"],
         }
 
+    log("language identification grid...")
+    grid = language_grid(heldout)
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -389,11 +454,15 @@ def main(argv=None) -> int:
         "command": "make benchmark",
         "heldout": {k: len(v) for k, v in heldout.items()},
     }
-    previous.write_text(json.dumps({"meta": meta, "configs": results}, indent=1, ensure_ascii=False))
+    previous.write_text(
+        json.dumps(
+            {"meta": meta, "configs": results, "language_grid": grid}, indent=1, ensure_ascii=False
+        )
+    )
     from scripts.benchmark_report import render
 
     DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(meta, results), encoding="utf-8")
+    DOC.write_text(render(meta, results, grid), encoding="utf-8")
     log(f"wrote {previous.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
     return 0
 

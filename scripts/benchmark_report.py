@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 NAMES = {
     "rasa_default": "Rasa default pipeline",
@@ -16,7 +16,7 @@ def _fmt(value: Any, suffix: str = "") -> str:
     return "–" if value is None else f"{value}{suffix}"
 
 
-def render(meta: Dict[str, Any], configs: Dict[str, Any]) -> str:
+def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, Any]]) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -46,7 +46,7 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any]) -> str:
             )
     lines += [
         "",
-        "Messages in another language recognised as such (answered \"I speak French and English\"): "
+        'Messages in another language recognised as such (answered "I speak French and English"): '
         + ", ".join(
             f"{NAMES.get(n, n)} {_fmt(r.get('other_language_recognised'), ' %')}"
             for n, r in configs.items()
@@ -78,6 +78,24 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any]) -> str:
             f"requests: p50 {servers['rest_ms_p50']} ms, p95 {servers['rest_ms_p95']} ms, "
             f"p99 {servers['rest_ms_p99']} ms",
         ]
+    lines += [
+        "",
+        "## Language identification (actions/settings.yml)",
+        "",
+        "Share of held-out messages (questions and off-topic) answered in their own language, for",
+        "the first message of a conversation, in a conversation already in that language, and in",
+        "one in the other language (the visitor switches). Chosen values in bold.",
+        "",
+        "| fr_en_ratio | short_message_words | first message | same language | switch |",
+        "|---|---|---|---|---|",
+    ]
+    for row in grid:
+        mark = "**" if row["chosen"] else ""
+        lines.append(
+            f"| {mark}{row['fr_en_ratio']}{mark} | {mark}{row['short_message_words']}{mark} | "
+            f"{row['first_message']} % | {row['same_language_conversation']} % | "
+            f"{row['switch_from_other']} % |"
+        )
     ours = configs.get("ours")
     if ours:
         lines += ["", "## Our pipeline: confusions and failures", ""]
@@ -87,7 +105,7 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any]) -> str:
         ] or ["- none"]
         lines += ["", "Held-out questions not answered correctly:", ""]
         lines += [
-            f"- ({f['lang']}) \"{f['text']}\": expected `{f['expected']}`, got `{f['predicted']}` "
+            f'- ({f["lang"]}) "{f["text"]}": expected `{f["expected"]}`, got `{f["predicted"]}` '
             f"-> {f['reply_kind']}"
             for f in ours["failures"]
         ] or ["- none"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.base import get_store
 from actions.clarify import ActionClarify
-from tests.conftest import bot_action, make_tracker, user_turn
+from tests.conftest import bot_action, entity, make_tracker, slot_events, user_turn
 
 STORE = get_store()
 RANKING = [
@@ -65,3 +65,21 @@ async def test_no_topic_in_the_ranking_means_fallback_not_a_guess(dispatcher):
     )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")
+
+
+async def test_two_close_intents_meaning_the_same_topic_are_answered_directly(dispatcher):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq_espace_cdpq", "confidence": 0.45},
+        {"name": "ask_about_thing", "confidence": 0.44},
+    ]
+    tracker = make_tracker(
+        "c'est quoi l'espace cdpq",
+        "nlu_fallback",
+        ranking=ranking,
+        entities=[entity("company", "cdpq", 18, 24)],
+        slots={"language": "fr"},
+    )
+    events = await ActionClarify().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.topic("espace_cdpq").answer["fr"]
+    assert slot_events(events)["topic"] == "espace_cdpq"

@@ -16,7 +16,7 @@ from actions.language import decide
         ("tell me about korbit", "fr", "en"),
         ("ou se trouve mila exactement", "en", "fr"),
         ("and what about the students?", "fr", "en"),
-        ("and students?", "fr", "fr"),
+        ("and students?", "fr", "en"),
         # short or name-only messages keep the conversation's language
         ("ok", "en", "en"),
         ("merci", "en", "en"),
