@@ -45,8 +45,12 @@ check-generated: $(VENV)/.installed ## Fail if the generated files are out of da
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@$(PY) -m scripts.generate
 	@echo "Training the model (data, config or knowledge changed)..."
-	@$(RASA) train --domain domain --data data --config config.yml --out models --fixed-model-name mila --quiet
-	@touch $@
+	@$(RASA) train --domain domain --data data --config config.yml --out models \
+		--fixed-model-name mila.partial --quiet
+	@mv models/mila.partial.tar.gz $@
+
+# An interrupted training must not delete the last good model: train to a side file, then move.
+.PRECIOUS: $(MODEL)
 
 train: $(MODEL) ## Train the model, only when data, config or knowledge changed
 
@@ -57,8 +61,8 @@ shell: $(MODEL) ## Talk to the assistant in the terminal (rasa shell, action ser
 	@scripts/run.sh --shell
 
 lint: $(VENV)/.installed-dev ## Ruff on the Python code
-	@$(VENV)/bin/ruff check actions scripts tests
-	@$(VENV)/bin/ruff format --check actions scripts tests
+	@$(VENV)/bin/ruff check actions scripts tests channels
+	@$(VENV)/bin/ruff format --check actions scripts tests channels
 
 validate: $(VENV)/.installed check-generated ## Rasa's data validation, warnings are errors
 	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warning --quiet

@@ -95,9 +95,7 @@ class MilaSocketIOOutput(SocketIOOutput):
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await super().send_text_with_buttons(
-            recipient_id, escape_markdown(text), buttons, **kwargs
-        )
+        await super().send_text_with_buttons(recipient_id, escape_markdown(text), buttons, **kwargs)
 
 
 class MilaSocketIOInput(SocketIOInput):

@@ -168,7 +168,7 @@ class MilaTelegramInput(TelegramInput):
         @telegram_webhook.listener("before_server_stop")
         async def disconnect(_app: Any, _loop: Any) -> None:
             if out_channel is not None:
-                await out_channel.close()
+                await out_channel.session.close()  # Bot.close() is deprecated in aiogram 2
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -222,18 +222,17 @@ class MilaTelegramInput(TelegramInput):
         except TelegramAPIError as error:
             logger.error("Telegram: could not check the token or set the webhook: %s", error)
 
-    def _text_of(self, message: dict[str, Any]) -> str | None:
+    def _text_of(self, message: dict[str, Any]) -> tuple[str | None, bool]:
+        """The text to answer, and whether it came from a menu command (/start, /help)."""
         text = message.get("text")
         if not isinstance(text, str):
-            return None
-        command, _, rest = text.strip().partition(" ")
-        if command.startswith("/") and "@" in command:  # /start@mila_bot in groups
-            command = command.split("@", 1)[0]
-        if command in COMMANDS and not rest:
-            return COMMANDS[command]
+            return None, False
+        command = text.strip().split(" ", 1)[0].split("@", 1)[0]  # /start@mila_bot in groups
+        if command in COMMANDS:  # "/start <deep-link parameter>" greets too
+            return COMMANDS[command], True
         if self.bot_username:
             text = re.sub(rf"@{re.escape(self.bot_username)}\b", " ", text, flags=re.IGNORECASE)
-        return text.strip() or None
+        return text.strip() or None, False
 
     async def _handle_update(
         self,
@@ -253,9 +252,9 @@ class MilaTelegramInput(TelegramInput):
             user = callback.get("from") or {}
         else:
             message = update.get("message") or update.get("edited_message") or {}
-            text = self._text_of(message)
+            text, command = self._text_of(message)
             user = message.get("from") or {}
-            if text in COMMANDS.values():
+            if command:
                 # A command has no words to detect a language from: use the app's language.
                 language = str(user.get("language_code") or "")[:2].lower()
                 if language in SUPPORTED_LANGUAGES:

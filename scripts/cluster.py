@@ -236,41 +236,23 @@ def build_cluster(settings: ClusterSettings) -> Cluster:
         ACTION_TIMEOUT_SECONDS="10",
         TRACKER_STORE_RETRY_SECONDS="15",
         SANIC_HOST="127.0.0.1",
+        # The Socket.IO channel accepts browsers from the site only (channels/socketio.py).
+        MILA_WEB_ORIGINS=settings.origin,
         **settings.extra_env,
     )
-    actions = [
-        Service(
-            f"actions-{i + 1}",
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-            env,
-            run / f"actions-{i + 1}.log",
-            f"http://127.0.0.1:{port}/health",
-        )  # fmt: skip
-        for i, port in enumerate(actions_ports)
-    ]
-    rasa = [
-        Service(
-            f"rasa-{i + 1}",
-            [
-                str(BIN / "rasa"),
-                "run",
-                "--model",
-                str(settings.model),
+    actions = []
+    for i, port in enumerate(actions_ports):
+        argv = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+        health = f"http://127.0.0.1:{port}/health"
+        actions.append(Service(f"actions-{i + 1}", argv, env, run / f"actions-{i + 1}.log", health))
+    rasa = []
+    for i, port in enumerate(rasa_ports):
+        argv = [str(BIN / "python"), "-m", "production.serve", "--model", str(settings.model),
                 "--interface",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                str(credentials),
-            ],
-            env,
-            run / f"rasa-{i + 1}.log",
-            f"http://127.0.0.1:{port}/webhooks/rest/",
-        )  # fmt: skip
-        for i, port in enumerate(rasa_ports)
-    ]
+                "127.0.0.1", "--port", str(port), "--endpoints", "endpoints.yml",
+                "--credentials", str(credentials)]  # fmt: skip
+        health = f"http://127.0.0.1:{port}/webhooks/rest/"
+        rasa.append(Service(f"rasa-{i + 1}", argv, env, run / f"rasa-{i + 1}.log", health))
     proxy = Service(
         "nginx",
         [nginx, "-p", str(run), "-c", str(config), "-e", str(run / "error.log")],

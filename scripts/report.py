@@ -170,7 +170,10 @@ def compute(
     return Figures(
         generated=dt.datetime.now().isoformat(timespec="seconds"),
         store=store_label,
-        period={"from": _day(starts[0]) if starts else None, "to": _day(starts[-1]) if starts else None},
+        period={
+            "from": _day(starts[0]) if starts else None,
+            "to": _day(starts[-1]) if starts else None,
+        },
         conversations=len(conversations),
         messages=len(turns),
         typed_messages=len(typed),
@@ -201,7 +204,13 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _bar(labels: List[str], series: Dict[str, List[float]], title: str, horizontal: bool = False) -> str:
+def _bar(
+    labels: List[str],
+    series: Dict[str, List[float]],
+    title: str,
+    horizontal: bool = False,
+    integer: bool = True,
+) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -223,6 +232,10 @@ def _bar(labels: List[str], series: Dict[str, List[float]], title: str, horizont
         axis.invert_yaxis()
     else:
         axis.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0, ha="right")
+    if integer:  # counts: no 0.5 conversation on the axis
+        from matplotlib.ticker import MaxNLocator
+
+        (axis.xaxis if horizontal else axis.yaxis).set_major_locator(MaxNLocator(integer=True))
     axis.set_title(title)
     if len(series) > 1:
         axis.legend()
@@ -237,6 +250,9 @@ def _histogram(values: List[float], title: str, unit: str) -> str:
 
     figure, axis = plt.subplots(figsize=(7, 3))
     axis.hist(values, bins=min(30, max(5, len(values) // 3)))
+    from matplotlib.ticker import MaxNLocator
+
+    axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_title(title)
     axis.set_xlabel(unit)
     return _png(figure)
@@ -277,7 +293,8 @@ def plots(figures: Figures, latencies: List[float]) -> Dict[str, str]:
         out["rates"] = _bar(
             list(RATE_INTENTS),
             {"% of typed messages": [100 * figures.rates[i]["rate"] for i in RATE_INTENTS]},
-            "Fallback and off-topic rates",
+            "Fallback and off-topic rates (% of typed messages)",
+            integer=False,
         )
     top = staff_settings()["top_topics"]
     if figures.topics:
@@ -446,7 +463,10 @@ def render_html(figures: Figures, images: Dict[str, str], store: KnowledgeStore)
         parts.append(
             _table(
                 ["topic", "verified", "age (days)", "file"],
-                [[e(s["topic"]), e(s["verified"]), s["age_days"], e(s["file"])] for s in figures.stale_topics],
+                [
+                    [e(s["topic"]), e(s["verified"]), s["age_days"], e(s["file"])]
+                    for s in figures.stale_topics
+                ],
             )
         )
     else:
@@ -468,7 +488,9 @@ def _safe_url(url: str) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     settings = staff_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: TRACKER_STORE_URL)")
+    parser.add_argument(
+        "--url", help="SQLAlchemy URL of the tracker store (default: TRACKER_STORE_URL)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="HTML file to write")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--stale-after-days", type=int, default=settings["stale_after_days"])
@@ -488,7 +510,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.write_text(render_html(figures, images, store), encoding="utf-8")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(asdict(figures), indent=2, ensure_ascii=False), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(asdict(figures), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     print(
         f"wrote {args.out}: {figures.conversations} conversations, {figures.messages} messages, "
         f"{len(figures.unanswered)} unanswered questions in {len(figures.groups)} groups, "

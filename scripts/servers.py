@@ -117,11 +117,13 @@ def running_assistant(
     workdir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
     environment = base_env(
-        # Each run gets its own SQLite store unless the caller passes another in `env`.
-        TRACKER_STORE_URL=f"sqlite:///{workdir / 'rasa.db'}",
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{actions_port}/webhook",
-        SANIC_HOST="127.0.0.1",
-        **(env or {}),
+        **{
+            # Each run gets its own SQLite store unless the caller passes another in `env`.
+            "TRACKER_STORE_URL": f"sqlite:///{workdir / 'rasa.db'}",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+            "SANIC_HOST": "127.0.0.1",
+            **(env or {}),
+        }
     )
     processes = []
     try:

@@ -41,7 +41,9 @@ def content_security_policy(socket_url: Optional[str], socket_port: int) -> str:
         secure = parts.scheme == "https"
         sockets = f"{parts.scheme}://{parts.netloc} {'wss' if secure else 'ws'}://{parts.netloc}"
     else:  # same host as the page, whichever name the visitor used
-        sockets = " ".join(f"{scheme}://*:{socket_port}" for scheme in ("http", "https", "ws", "wss"))
+        sockets = " ".join(
+            f"{scheme}://*:{socket_port}" for scheme in ("http", "https", "ws", "wss")
+        )
     return "; ".join(
         [
             "default-src 'self'",

@@ -1,5 +1,6 @@
 // The page's language and wording, and the chat widget (rasa-webchat 1.0.1) set up for it.
-// Language: ?lang=fr|en, else the visitor's last choice in this tab, else the browser's language.
+// Language: ?lang=fr|en, else the visitor's last choice in this tab, else the browser's
+// language if it is one of ours, else French.
 // Switching language reloads the page; the conversation survives (session storage + Rasa's
 // session_persistence), and every message then carries customData {language}, which the
 // assistant answers in (actions/language.py). See docs/web.md.
@@ -54,7 +55,7 @@
       var code = (candidates[i] || "").toLowerCase();
       if (LANGUAGES.indexOf(code) >= 0) return code;
     }
-    return "en";
+    return "fr"; // the assistant's default language too (actions/settings.yml)
   }
 
   function applyWording(language, words) {
@@ -74,8 +75,12 @@
 
   function socketUrl(config) {
     if (config.socketUrl) return config.socketUrl;
-    // Same host as the page, the Rasa server's port.
-    return window.location.protocol + "//" + window.location.hostname + ":" + config.socketPort;
+    var location = window.location;
+    // The page's host on the Rasa server's port, else the page's origin (a proxy in front).
+    if (config.socketPort) {
+      return location.protocol + "//" + location.hostname + ":" + config.socketPort;
+    }
+    return location.origin;
   }
 
   // rasa-webchat renders quick replies as <div>s: make them reachable and usable by keyboard.
@@ -107,7 +112,7 @@
     window.WebChat.default(
       {
         socketUrl: socketUrl(config),
-        socketPath: config.socketPath,
+        socketPath: config.socketPath || "/socket.io/",
         customData: { language: language },
         // First opening: the assistant greets in the page's language.
         initPayload: "/greet",

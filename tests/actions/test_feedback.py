@@ -51,7 +51,9 @@ async def test_tell_me_more_also_asks_for_a_vote(dispatcher):
 
 
 async def test_replies_that_are_not_answers_ask_for_no_vote(dispatcher):
-    tracker = make_tracker("tell me about the cafeteria", "ask_about_thing", slots={"language": "en"})
+    tracker = make_tracker(
+        "tell me about the cafeteria", "ask_about_thing", slots={"language": "en"}
+    )
     await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert vote_buttons(dispatcher.messages[0]) == []
 

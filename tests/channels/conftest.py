@@ -17,6 +17,8 @@ from tests.fakes.telegram_api import TelegramFake
 MODEL = ROOT / "models" / "mila.tar.gz"
 SLACK_TOKEN = "xoxb-0000-0000-mila-test"
 SLACK_SIGNING_SECRET = "5b1d3f0c8e7a4b2d9f6e0a1c3b5d7f9e"
+# The channel where the bot answers every message, not only mentions.
+SLACK_CHANNEL = "C0MILAFAQ"
 TELEGRAM_TOKEN = "123456789:AAE-mila_test_token"
 TELEGRAM_SECRET = "mila-webhook-secret_0123456789"
 TELEGRAM_WEBHOOK_URL = "https://mila.example.org/webhooks/telegram/webhook"
@@ -51,7 +53,7 @@ def assistant(slack, telegram, tmp_path_factory):
         "SLACK_BOT_TOKEN": SLACK_TOKEN,
         "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
-        "SLACK_CHANNEL": "",
+        "SLACK_CHANNEL": SLACK_CHANNEL,
         "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
         "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,

@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 
 from actions.knowledge import load_store
-from tests.channels.conftest import SLACK_SIGNING_SECRET
+from tests.channels.conftest import SLACK_CHANNEL, SLACK_SIGNING_SECRET
 from tests.fakes.slack_api import (
+    BOT_USER_ID,
     block_actions_payload,
     deliver,
     encode_event,
     encode_interaction,
     message_event,
+    new_ts,
     signature_headers,
 )
 
@@ -196,6 +198,27 @@ def test_events_that_are_not_questions_get_no_answer(
     envelope = message_event("<@U123> has joined the channel 1993", slack_dm, slack_user, **fields)
     assert send_event(assistant, envelope)[0] == 200
     assert_only_answers(assistant, slack, slack_dm, slack_user, expected=0)
+
+
+def test_a_mention_delivered_as_two_events_is_answered_once(assistant, slack, slack_user):
+    """An app subscribed to app_mention and message.channels gets both for one mention."""
+    ts = new_ts()
+    text = f"<@{BOT_USER_ID}> who founded mila?"
+    for kind in ("app_mention", "message"):
+        envelope = message_event(text, SLACK_CHANNEL, slack_user, "channel", ts, event_type=kind)
+        assert send_event(assistant, envelope)[0] == 200
+
+    def in_thread(thread_ts):
+        return [p for p in slack.posted(SLACK_CHANNEL) if p.get("thread_ts") == thread_ts]
+
+    slack.wait_for(lambda c: c["ok"] and c["args"].get("thread_ts") == ts)
+    later = message_event(f"<@{BOT_USER_ID}> where is mila?", SLACK_CHANNEL, slack_user, "channel")
+    assert send_event(assistant, later)[0] == 200
+    slack.wait_for(lambda c: c["ok"] and c["args"].get("thread_ts") == later["event"]["ts"])
+    time.sleep(0.3)
+    answers = in_thread(ts)
+    assert len(answers) == 1
+    assert answers[0]["blocks"][0]["text"]["text"] == FOUNDING.answer["en"], "mention stripped"
 
 
 def test_url_verification_challenge_is_echoed(assistant):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from actions.knowledge import load_store
+from channels.telegram import keyboard_rows
 from tests.channels.conftest import TELEGRAM_SECRET, TELEGRAM_WEBHOOK_URL
 from tests.fakes.telegram_api import callback_update, deliver, message_update
 
@@ -96,3 +97,15 @@ def test_redelivered_update_gets_no_second_answer(assistant, telegram, chat_id):
 def test_start_command_greets_in_the_users_telegram_language(assistant, telegram, chat_id):
     _, call = ask(assistant, telegram, chat_id, "/start", language_code="fr")
     assert call["args"]["text"] == STORE.message("greet", "fr")
+
+
+def test_help_command_lists_the_topics(assistant, telegram, chat_id):
+    _, call = ask(assistant, telegram, chat_id, "/help@mila_test_bot")
+    assert call["args"]["text"] == STORE.message("menu", "en")
+    assert len(suggestions(call)) >= 3
+
+
+def test_questions_get_a_row_each_and_short_buttons_share_one():
+    titles = ["Who founded Mila?", "Where is Mila located?", "👍 Helpful answer", "👎 Not helpful"]
+    rows = keyboard_rows([{"title": t, "payload": "/x"} for t in titles])
+    assert [[b["title"] for b in row] for row in rows] == [titles[:1], titles[1:2], titles[2:]]
