@@ -14,7 +14,6 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Defaults of the embedded profile (endpoints.yml reads them); set them in the environment for
 # the production profile (docs/production.md).
-export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 export TRACKER_STORE_URL ?= sqlite:///rasa.db
 
 TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data knowledge -name '*.yml' 2>/dev/null)
@@ -42,7 +41,7 @@ generate: $(VENV)/.installed ## Regenerate the Rasa files derived from knowledge
 check-generated: $(VENV)/.installed ## Fail if the generated files are out of date with knowledge/
 	@$(PY) -m scripts.generate --check
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	@$(PY) -m scripts.generate
 	@echo "Training the model (data, config or knowledge changed)..."
 	@$(RASA) train --domain domain --data data --config config.yml --out models \

@@ -20,15 +20,16 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
     lines = [
         "# Benchmarks",
         "",
-        f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); raw figures in",
-        "`benchmark/out/results.json`. Held-out set: `benchmark/heldout.yml`, written independently",
-        f"of the training data: {meta['heldout']['questions']} questions about Mila (topics and",
-        f"unanswerable ones), {meta['heldout']['offtopic']} off-topic and",
-        f"{meta['heldout']['other_language']} messages in other languages. Every question is asked in a",
-        "fresh conversation, with no language hint, through NLU, the dialogue policy and the real",
-        "action server; the reply is judged against the knowledge files (right fact, right language,",
-        "or an honest decline). The TF-IDF baseline's replies are what our actions would say for its",
-        "predicted intent.",
+        f"Made by `{meta['command']}` on {meta['date']} ({meta['machine']}); raw figures",
+        "in `benchmark/out/results.json`. Held-out set: `benchmark/heldout.yml`, written",
+        "independently of the training data: "
+        f"{meta['heldout']['questions']} questions about Mila (topics and unanswerable ones), "
+        f"{meta['heldout']['offtopic']} off-topic and {meta['heldout']['other_language']} "
+        "messages in other languages.",
+        "Every question is asked in a fresh conversation, with no language hint, through NLU,",
+        "the dialogue policy and the real action server; the reply is judged against the",
+        "knowledge files (right fact, right language, or an honest decline). The TF-IDF",
+        "baseline's replies are what our actions would say for its predicted intent.",
         "",
         "## Answers, per language",
         "",
@@ -42,7 +43,8 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
             lines.append(
                 f"| {NAMES.get(name, name)} | {lang} | {_fmt(r['intent_accuracy'], ' %')} | "
                 f"{_fmt(r['answer_correct'], ' %')} | {r['wrong_fact_answers']} | "
-                f"{_fmt(r['reply_language_correct'], ' %')} | {_fmt(r['offtopic_rejected'], ' %')} |"
+                f"{_fmt(r['reply_language_correct'], ' %')} | "
+                f"{_fmt(r['offtopic_rejected'], ' %')} |"
             )
     lines += [
         "",
@@ -74,8 +76,9 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
             f"{servers['startup_seconds_actions']} s",
             f"- memory (RSS): Rasa server {servers['rss_mb_rasa']} MB, action server "
             f"{servers['rss_mb_actions']} MB",
-            f"- REST one-turn answer, action server included, {servers['rest_requests']} sequential "
-            f"requests: p50 {servers['rest_ms_p50']} ms, p95 {servers['rest_ms_p95']} ms, "
+            "- REST one-turn answer, action server included, "
+            f"{servers['rest_requests']} sequential requests: p50 {servers['rest_ms_p50']} ms, "
+            f"p95 {servers['rest_ms_p95']} ms, "
             f"p99 {servers['rest_ms_p99']} ms",
         ]
     lines += [

@@ -164,6 +164,9 @@ def walk(
             f"\n[{number}/{len(items)}] «{item.text}»  (asked {item.count}×; "
             f"{', '.join(item.reasons)})"
         )
+        # Declined questions were usually declined rightly: the cursor starts on "skip" for them,
+        # and on "add as an example" for the ones the assistant did not understand.
+        suggested = "example" if "nlu_fallback" in item.reasons else "skip"
         while True:
             action = prompter.select(
                 "What should the assistant learn from this question?",
@@ -174,7 +177,7 @@ def walk(
                     ("Skip it (not offered again)", "skip"),
                     ("Stop reviewing", "stop"),
                 ],
-                default="example",
+                default=suggested,
             )
             if action is None or action == "stop":
                 outcome.stopped = True

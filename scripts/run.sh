@@ -10,6 +10,7 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 WEB_PORT=${MILA_WEB_PORT:-8080}
 MODEL=${MILA_MODEL:-models/mila.tar.gz}
+# The action server this script starts (ACTION_ENDPOINT_URL overrides, e.g. for a remote one).
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}
 export TRACKER_STORE_URL=${TRACKER_STORE_URL:-sqlite:///rasa.db}
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2

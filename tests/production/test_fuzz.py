@@ -49,7 +49,7 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),  # noqa: E501
+    ),
     max_leaves=8,
 )
 
@@ -74,15 +74,15 @@ entities = st.lists(
     st.fixed_dictionaries(
         {
             "entity": st.sampled_from([*THING_TYPES, "topic", "language", ""])
-            | st.text(max_size=10),  # noqa: E501
+            | st.text(max_size=10),
             "value": st.one_of(
                 st.sampled_from(["Korbit", "Chester", "McGill", ""]), texts, json_values
-            ),  # noqa: E501
+            ),
         },
         optional={
             "start": st.integers(-5, 500) | st.none(),
             "end": st.integers(-5, 500) | st.none(),
-        },  # noqa: E501
+        },
     ),
     max_size=4,
 )
@@ -101,7 +101,7 @@ metadata = st.one_of(
     st.none(),
     st.fixed_dictionaries(
         {"language": st.sampled_from(["fr", "en", "es", "", "FRENCH"]) | json_values}
-    ),  # noqa: E501
+    ),
     st.dictionaries(st.text(max_size=10), json_values, max_size=3),
 )
 
@@ -125,7 +125,7 @@ metadata = st.one_of(
     ranking=[],
     meta=None,
     confidence=1.0,
-)  # noqa: E501
+)
 async def test_every_action_answers_whatever_the_tracker_holds(
     action, text, intent, found, slots, ranking, meta, confidence
 ):
@@ -198,13 +198,13 @@ wrong_bodies = st.one_of(
     json_values.map(lambda value: json.dumps(value).encode()),
     st.dictionaries(
         st.sampled_from(["sender", "message", "metadata", "input_channel", "x"]), json_values
-    ).map(lambda body: json.dumps(body).encode()),  # noqa: E501
+    ).map(lambda body: json.dumps(body).encode()),
     st.binary(max_size=300),
     st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
     valid_bodies.map(lambda b: b[: len(b) // 2]),
     st.sampled_from(
         [b"\xff\xfe\xfa", b"\xc3\x28", b"\xed\xa0\x80", b'{"message": "\xff"}', b"", b"null"]
-    ),  # noqa: E501
+    ),
 )
 
 
@@ -232,7 +232,7 @@ def assistant(tmp_path_factory):
 @pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)  # noqa: E501
+)
 @given(body=st.one_of(valid_bodies, wrong_bodies))
 @example(body=json.dumps({"sender": "big", "message": "mila " * 200_000}).encode())
 def test_the_real_server_survives_hostile_requests_and_keeps_answering(assistant, body):

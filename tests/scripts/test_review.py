@@ -98,6 +98,9 @@ def test_a_session_adds_an_example_marks_an_unknown_and_skips_validated_by_rasa(
     assert prompter.answers == []
     assert "«c'est quoi le budget annuel de mila»  (asked 2×" in prompter.said[1]
 
+    # the cursor starts on "skip" for declined questions, on "add" for misunderstood ones
+    actions = [a[2]["default"] for a in prompter.asked if a[1].startswith("What should")]
+    assert actions == ["skip", "example", "skip"]
     # the closest topic is offered first, and the detected language is the default
     topic_question = next(a for a in prompter.asked if a[1].startswith("Which topic"))
     assert topic_question[2]["values"][0] == "founding"
