@@ -16,7 +16,9 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # the production profile (docs/production.md).
 export TRACKER_STORE_URL ?= sqlite:///rasa.db
 
-TRAINING_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data knowledge -name '*.yml' 2>/dev/null)
+KNOWLEDGE := $(shell find knowledge -name '*.yml' 2>/dev/null)
+GENERATED := domain/faq.generated.yml data/rules/faq.generated.yml data/nlu/lookups.generated.yml
+TRAINING_INPUTS := config.yml $(sort $(wildcard domain/*.yml) $(shell find data -name '*.yml' 2>/dev/null) $(GENERATED))
 
 .PHONY: help install install-dev generate check-generated train run shell test lint validate unit stories e2e benchmark clean
 
@@ -41,12 +43,17 @@ generate: $(VENV)/.installed ## Regenerate the Rasa files derived from knowledge
 check-generated: $(VENV)/.installed ## Fail if the generated files are out of date with knowledge/
 	@$(PY) -m scripts.generate --check
 
-$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
+# The files derived from knowledge/ (rewritten only when their content changes).
+$(GENERATED) &: $(KNOWLEDGE) scripts/generate.py | $(VENV)/.installed
 	@$(PY) -m scripts.generate
-	@echo "Training the model (data, config or knowledge changed)..."
+
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
+	@echo "Training the model (data, domain or config changed)..."
+	@rm -f models/mila.partial.tar.gz
 	@$(RASA) train --domain domain --data data --config config.yml --out models \
 		--fixed-model-name mila.partial --quiet
-	@mv models/mila.partial.tar.gz $@
+	@# Rasa skips training when its own fingerprint says nothing changed.
+	@if [ -f models/mila.partial.tar.gz ]; then mv models/mila.partial.tar.gz $@; else touch $@; fi
 
 # An interrupted training must not delete the last good model: train to a side file, then move.
 .PRECIOUS: $(MODEL)
