@@ -70,7 +70,7 @@ lint: $(VENV)/.installed-dev ## Ruff on the Python code
 	@$(VENV)/bin/ruff check actions scripts tests channels
 	@$(VENV)/bin/ruff format --check actions scripts tests channels
 
-validate: $(VENV)/.installed check-generated ## Rasa's data validation, warnings are errors
+validate: $(VENV)/.installed check-generated check-knowledge ## Rasa data validation (warnings are errors), knowledge and data agree
 	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warning --quiet
 
 unit: $(VENV)/.installed-dev ## Unit tests: knowledge store, language, every action
