@@ -96,10 +96,11 @@ class Judge:
                 and lang == item["lang"]
                 and all(e.lower() in reply.lower() for e in item["expect"])
             )
-        else:  # an honest "I don't have that information" (or the general fallback)
-            correct = (
-                kind == "message" and what in ("mila_unknown", "fallback") and lang == item["lang"]
-            )
+        else:
+            # An honest "I don't have that information", the general fallback, or "no contact
+            # details to give you" when asked for a phone number or an e-mail address.
+            honest = ("mila_unknown", "fallback", "human_no_contact")
+            correct = kind == "message" and what in honest and lang == item["lang"]
         return {
             "correct": correct,
             "wrong_fact": wrong_fact,
@@ -319,7 +320,7 @@ def _ratio(numerator: int, denominator: int) -> Optional[float]:
     return round(100 * numerator / denominator, 1) if denominator else None
 
 
-# --------------------------------------------------------------------------- language identification
+# ------------------------------------------------------------------ language identification
 
 
 def language_grid(heldout) -> List[Dict[str, Any]]:
@@ -360,7 +361,7 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
     return rows
 
 
-# --------------------------------------------------------------------------- speed of the real servers
+# ------------------------------------------------------------------ speed of the real servers
 
 
 def rss_mb(pid: int) -> float:
@@ -450,7 +451,9 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "command": "make benchmark",
         "heldout": {k: len(v) for k, v in heldout.items()},
     }
