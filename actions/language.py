@@ -58,14 +58,18 @@ def _strip_names(text: str, names: Iterable[str]) -> str:
 
 
 def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
-    """Raw detection: word count and confidences per ISO code, proper names removed."""
+    """Raw detection, proper names removed: word count, confidences per ISO code, and how many
+    function words of each of our languages the message has."""
     plain = _strip_names(text, names)
     words = _WORD.findall(plain)
     if not words:
-        return {"words": 0, "scores": {}}
+        return {"words": 0, "scores": {}, "function_words": {}}
     values = _detector().compute_language_confidence_values(" ".join(words))
     scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
-    return {"words": len(words), "scores": scores}
+    lexicon = get_settings().function_words
+    lowered = [w.lower() for w in words]
+    counts = {lang: sum(w in lexicon[lang] for w in lowered) for lang in SUPPORTED}
+    return {"words": len(words), "scores": scores, "function_words": counts}
 
 
 def decide(
@@ -98,8 +102,13 @@ def decide(
         return LanguageDecision(settings.default_language, other_language=True)
     if found["words"] < settings.short_message_words and current in SUPPORTED:
         return LanguageDecision(current)
+    by_words = found["function_words"]["fr"] - found["function_words"]["en"]
+    if abs(by_words) >= 2:
+        return LanguageDecision("fr" if by_words > 0 else "en")
     if fr >= en * settings.fr_en_ratio and fr > 0:
         return LanguageDecision("fr")
     if en >= fr * settings.fr_en_ratio and en > 0:
         return LanguageDecision("en")
+    if by_words:
+        return LanguageDecision("fr" if by_words > 0 else "en")
     return LanguageDecision(fallback)

@@ -167,13 +167,16 @@ async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> 
             replies = await agent.handle_text(item["text"], sender_id=f"bench-{uuid.uuid4().hex}")
             reply = " ".join(r.get("text", "") for r in replies or [])
             ranking = [
-                r["name"] for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"
+                (r["name"], r["confidence"])
+                for r in parsed.get("intent_ranking", [])
+                if r["name"] != "nlu_fallback"
             ]
             record = {
                 "text": item["text"],
                 "lang": item["lang"],
                 "predicted": parsed["intent"]["name"],
-                "top_non_fallback": ranking[0] if ranking else None,
+                "top_non_fallback": ranking[0][0] if ranking else None,
+                "ranking": [(name, round(conf, 4)) for name, conf in ranking[:2]],
                 "reply": reply,
             }
             if section == "questions":
@@ -320,6 +323,44 @@ def _ratio(numerator: int, denominator: int) -> Optional[float]:
     return round(100 * numerator / denominator, 1) if denominator else None
 
 
+# ------------------------------------------------------------------ fallback thresholds
+
+
+def threshold_sweep(records: Dict[str, List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """What FallbackClassifier thresholds would do, from the recorded NLU rankings (no retrain):
+    share of held-out questions whose top intent is kept and right, kept and wrong, or sent to
+    "did you mean"; and share of off-topic messages kept as a FAQ intent (a wrong-fact risk)."""
+    rows = []
+    questions, offtopic = records["questions"], records["offtopic"]
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        for ambiguity in (0.0, 0.1, 0.2):
+            kept_right = kept_wrong = clarified = offtopic_as_faq = 0
+            for record in questions + offtopic:
+                ranking = record.get("ranking") or []
+                if not ranking:
+                    continue
+                top, confidence = ranking[0]
+                second = ranking[1][1] if len(ranking) > 1 else 0.0
+                kept = confidence >= threshold and confidence - second >= ambiguity
+                if record in offtopic:
+                    offtopic_as_faq += kept and top.startswith("faq_")
+                elif not kept:
+                    clarified += 1
+                elif top == record["expected"]:
+                    kept_right += 1
+                else:
+                    kept_wrong += 1
+            rows.append({
+                "threshold": threshold,
+                "ambiguity_threshold": ambiguity,
+                "kept_right": _ratio(kept_right, len(questions)),
+                "kept_wrong": _ratio(kept_wrong, len(questions)),
+                "did_you_mean": _ratio(clarified, len(questions)),
+                "offtopic_as_faq": _ratio(offtopic_as_faq, len(offtopic)),
+            })  # fmt: skip
+    return rows
+
+
 # ------------------------------------------------------------------ language identification
 
 
@@ -336,26 +377,36 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
     chosen = get_settings()
     rows = []
     try:
-        for ratio in (1.0, 1.2, 1.5, 2.0):
-            for short in (2, 3):
-                settings = replace(chosen, fr_en_ratio=ratio, short_message_words=short)
-                language.get_settings = lambda settings=settings: settings
-
-                def rate(current_of, items=items):
-                    hits = sum(
-                        language.decide(i["text"], current_of(i), names=names).language == i["lang"]
-                        for i in items
+        no_words = {"fr": [], "en": []}
+        for use_words in (True, False):
+            for ratio in (1.0, 1.2, 1.5, 2.0):
+                for short in (2, 3):
+                    settings = replace(
+                        chosen,
+                        fr_en_ratio=ratio,
+                        short_message_words=short,
+                        function_words=chosen.function_words if use_words else no_words,
                     )
-                    return _ratio(hits, len(items))
+                    language.get_settings = lambda settings=settings: settings
 
-                rows.append({
-                    "fr_en_ratio": ratio,
-                    "short_message_words": short,
-                    "chosen": (ratio, short) == (chosen.fr_en_ratio, chosen.short_message_words),
-                    "first_message": rate(lambda i: None),
-                    "same_language_conversation": rate(lambda i: i["lang"]),
-                    "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
-                })  # fmt: skip
+                    def rate(current_of, items=items):
+                        hits = sum(
+                            language.decide(i["text"], current_of(i), names=names).language
+                            == i["lang"]
+                            for i in items
+                        )
+                        return _ratio(hits, len(items))
+
+                    rows.append({
+                        "function_words": use_words,
+                        "fr_en_ratio": ratio,
+                        "short_message_words": short,
+                        "chosen": use_words
+                        and (ratio, short) == (chosen.fr_en_ratio, chosen.short_message_words),
+                        "first_message": rate(lambda i: None),
+                        "same_language_conversation": rate(lambda i: i["lang"]),
+                        "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
+                    })  # fmt: skip
     finally:
         language.get_settings = get_settings
     return rows
@@ -431,6 +482,7 @@ def main(argv=None) -> int:
                 evaluate_rasa(model, f"{assistant.actions_url}/webhook", heldout, judge)
             )
         results[name] = {**info, **summarise(evaluation), "records": evaluation["records"]}
+        results[name]["threshold_sweep"] = threshold_sweep(evaluation["records"])
         if name == "ours":
             log("measuring the real servers (start-up, memory, REST latency)...")
             results[name]["servers"] = measure_servers(model, args.requests)

@@ -89,17 +89,37 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
         "the first message of a conversation, in a conversation already in that language, and in",
         "one in the other language (the visitor switches). Chosen values in bold.",
         "",
-        "| fr_en_ratio | short_message_words | first message | same language | switch |",
-        "|---|---|---|---|---|",
+        "| function words | fr_en_ratio | short_message_words | first message | same language "
+        "| switch |",
+        "|---|---|---|---|---|---|",
     ]
     for row in grid:
         mark = "**" if row["chosen"] else ""
         lines.append(
-            f"| {mark}{row['fr_en_ratio']}{mark} | {mark}{row['short_message_words']}{mark} | "
+            f"| {mark}{'yes' if row['function_words'] else 'no'}{mark} | "
+            f"{mark}{row['fr_en_ratio']}{mark} | {mark}{row['short_message_words']}{mark} | "
             f"{row['first_message']} % | {row['same_language_conversation']} % | "
             f"{row['switch_from_other']} % |"
         )
     ours = configs.get("ours")
+    if ours and ours.get("threshold_sweep"):
+        lines += [
+            "",
+            "## Fallback thresholds (config.yml, FallbackClassifier)",
+            "",
+            "From the NLU rankings of our pipeline on the held-out set, without retraining: share",
+            "of questions whose top intent would be kept and right, kept and wrong, or sent to",
+            '"did you mean", and share of off-topic messages kept as a FAQ intent.',
+            "",
+            "| threshold | ambiguity | kept, right | kept, wrong | did you mean "
+            "| off-topic as FAQ |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in ours["threshold_sweep"]:
+            lines.append(
+                f"| {row['threshold']} | {row['ambiguity_threshold']} | {row['kept_right']} % | "
+                f"{row['kept_wrong']} % | {row['did_you_mean']} % | {row['offtopic_as_faq']} % |"
+            )
     if ours:
         lines += ["", "## Our pipeline: confusions and failures", ""]
         lines += [
