@@ -21,8 +21,7 @@ def texts(replies: list) -> str:
 
 
 def test_the_embedded_profile_keeps_a_conversation_across_a_restart(tmp_path, sender, monkeypatch):
-    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)  # the default: SQLite in workdir
-    monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    monkeypatch.delenv("LOCK_STORE_URL", raising=False)  # the default: SQLite in the workdir
     model = need_model()
     with running_assistant(model, workdir=tmp_path) as first:
         assert texts(first.ask("c'est quoi korbit", sender)) == STORE.topic("korbit").answer["fr"]
@@ -46,11 +45,10 @@ def restart_action_server(assistant) -> subprocess.Popen:
 
 
 def test_the_production_profile_keeps_a_conversation_and_survives_the_action_server(
-    tmp_path, sender, monkeypatch, postgres_url, redis_url
+    tmp_path, sender, postgres_url, redis_url
 ):
-    monkeypatch.setenv("TRACKER_STORE_URL", postgres_url)
     model = need_model()
-    env = {"LOCK_STORE_URL": redis_url}
+    env = {"TRACKER_STORE_URL": postgres_url, "LOCK_STORE_URL": redis_url}
     with running_assistant(model, env=env, workdir=tmp_path / "one") as first:
         assert texts(first.ask("c'est quoi chester", sender)) == STORE.topic("chester").answer["fr"]
         log = first.log()
