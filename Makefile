@@ -12,6 +12,8 @@ MODEL := models/mila.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa 3.6 and its dependencies print pages of deprecation warnings that say nothing to a user.
+export PYTHONWARNINGS := ignore::DeprecationWarning
 # Defaults of the embedded profile (endpoints.yml reads them); set them in the environment for
 # the production profile (docs/production.md).
 export TRACKER_STORE_URL ?= sqlite:///rasa.db
