@@ -108,6 +108,15 @@ class Judge:
             "reply_lang": lang,
         }
 
+    def record(self, section: str, item: Dict[str, Any], record: Dict[str, Any]) -> Dict[str, Any]:
+        """`record` of one held-out message, with what it expected and the verdict on its reply."""
+        reply = record["reply"]
+        if section == "questions":
+            return {**record, "expected": expected_intent(item), **self.question(item, reply)}
+        if section == "offtopic":
+            return {**record, "expected": "out_of_scope", **self.offtopic(reply)}
+        return {**record, **self.other_language(reply)}
+
     def offtopic(self, reply: str) -> Dict[str, Any]:
         kind, what, _ = self.classify(reply)
         return {"rejected": kind != "answer", "reply_kind": f"{kind}:{what}"}
@@ -179,15 +188,7 @@ async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> 
                 "ranking": [(name, round(conf, 4)) for name, conf in ranking[:2]],
                 "reply": reply,
             }
-            if section == "questions":
-                record["expected"] = expected_intent(item)
-                record.update(judge.question(item, reply))
-            elif section == "offtopic":
-                record["expected"] = "out_of_scope"
-                record.update(judge.offtopic(reply))
-            else:
-                record.update(judge.other_language(reply))
-            records[section].append(record)
+            records[section].append(judge.record(section, item, record))
     return {"records": records, "parse_ms": parse_ms}
 
 
@@ -262,15 +263,7 @@ def evaluate_tfidf(
                     reply = store.message("fallback", lang)
             record = {"text": item["text"], "lang": item["lang"], "predicted": predicted,
                       "top_non_fallback": examples[best][1], "reply": reply}  # fmt: skip
-            if section == "questions":
-                record["expected"] = expected_intent(item)
-                record.update(judge.question(item, reply))
-            elif section == "offtopic":
-                record["expected"] = "out_of_scope"
-                record.update(judge.offtopic(reply))
-            else:
-                record.update(judge.other_language(reply))
-            records[section].append(record)
+            records[section].append(judge.record(section, item, record))
     return {"records": records, "parse_ms": parse_ms, "train_seconds": round(train_seconds, 2)}
 
 
