@@ -11,7 +11,8 @@ RETENTION_DAYS ?= 90
 $(TOOLS_VENV)/.installed: deploy/tools-requirements.txt | $(VENV)/.installed
 	@rm -rf $(TOOLS_VENV)
 	@$(PY) -m venv $(TOOLS_VENV)
-	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/tools-requirements.txt
+	@$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r deploy/tools-requirements.txt \
+		> .cache/tools-install.log 2>&1 || { cat .cache/tools-install.log; exit 1; }
 	@touch $@
 
 tools: $(TOOLS_VENV)/.installed ## Deploy validators and py-spy, in their own venv

@@ -127,11 +127,9 @@ class MilaLockStore(LockStore):
     """In-memory locks, or Redis locks with a process-lock fallback; see the module docstring."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
-        from production import action_outage
+        from production import install_hooks
 
-        # Rasa has no setting for what to say when the action server is down; every Rasa server
-        # loads this class at start-up, so it installs that reply (production/action_outage.py).
-        action_outage.install()
+        install_hooks()  # production/action_outage.py, production/action_validation.py
         url = os.environ.get(URL_VARIABLE) or (endpoint_config.url if endpoint_config else None)
         self.memory = InMemoryLockStore()
         self.redis: AtomicRedisLockStore | None = None

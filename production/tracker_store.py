@@ -52,9 +52,9 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore with pre-ping, retries, and no write after a failed read."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from production import action_outage
+        from production import install_hooks
 
-        action_outage.install()
+        install_hooks()  # production/action_outage.py, production/action_validation.py
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()

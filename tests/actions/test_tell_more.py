@@ -51,3 +51,9 @@ async def test_tell_me_more_about_a_thing_deepens_that_thing(dispatcher):
     events = await ActionTellMore().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.topic("chester").more["en"]
     assert slot_events(events)["topic"] == "chester"
+
+
+async def test_a_malformed_topic_slot_is_treated_as_no_topic(dispatcher):
+    tracker = make_tracker("tell me more", "tell_more", slots={"language": "en", "topic": ["x"]})
+    await ActionTellMore().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.message("tell_more_no_topic", "en")

@@ -185,7 +185,7 @@ def phase(env, bank, fault: str, seed: int):
 
 def assert_nothing_lost(report) -> None:
     check = report.check
-    problems = "\n".join([*report.events, *check.problems])
+    problems = "\n".join([*report.events, *check.problems, *report.client_errors])
     assert check.lost == 0, problems
     assert check.out_of_order == 0, problems
     assert check.wrong_answers == 0 and check.client_wrong == 0, problems

@@ -185,7 +185,7 @@ SECRET_PATTERNS = {
     + r"J[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
     # user:password@ and user:***@ are the placeholders docs use; ${VAR} and $(VAR) references.
     "password in a URL": r"\b[a-z][a-z0-9+]*://[^\s/:@$<>{}'\"]+:"
-    r"(?!\*\*\*|\$|<|password@)[^\s/@$<>{}'\"]{4,}@",
+    r"(?!\*\*\*|\$|<|(?i:password)@)[^\s/@$<>{}'\"]{4,}@",
     "assigned password": r"(?i)\b(password|passwd|secret|api_?key|access_?token)\b[\"']?\s*[:=]"
     r"\s*[\"'](?![$<{*])[^\"'\s]{8,}[\"']",
 }
