@@ -89,8 +89,9 @@ class KnowledgeStore:
     things: dict[str, Thing] = field(default_factory=dict)
     _names: dict[str, Thing] = field(default_factory=dict)
 
-    def topic(self, topic_id: str) -> Topic | None:
-        return self.topics.get(topic_id)
+    def topic(self, topic_id: object) -> Topic | None:
+        """The topic of that id; None for anything else (a slot can hold any JSON value)."""
+        return self.topics.get(topic_id) if isinstance(topic_id, str) else None
 
     def topic_for_intent(self, intent: str | None) -> Topic | None:
         if intent and intent.startswith("faq_"):
