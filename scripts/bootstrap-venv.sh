@@ -26,5 +26,5 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 echo "Installing the pinned requirements (first time: a few minutes)..."
-"$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip==26.3 wheel
+"$venv/bin/pip" install --quiet --disable-pip-version-check pip==26.3
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" -c constraints.txt
