@@ -83,6 +83,9 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
         ]
     lines += [
         "",
+        "Load and faults on the two-replica cluster (`make loadtest`): "
+        "[production.md](production.md#figures).",
+        "",
         "## Language identification (actions/settings.yml)",
         "",
         "Share of held-out messages (questions and off-topic) answered in their own language, for",
