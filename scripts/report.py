@@ -258,6 +258,19 @@ def _histogram(values: List[float], title: str, unit: str) -> str:
     return _png(figure)
 
 
+def _split_bar(split: Dict[str, Dict[str, int]], title: str) -> str:
+    """Conversations and messages per value of a split (languages, channels)."""
+    keys = sorted(split["messages"])
+    return _bar(
+        keys,
+        {
+            "conversations": [split["conversations"].get(k, 0) for k in keys],
+            "messages": [split["messages"].get(k, 0) for k in keys],
+        },
+        title,
+    )
+
+
 def plots(figures: Figures, latencies: List[float]) -> Dict[str, str]:
     """Base64 PNGs by section; a section without data has no plot."""
     out: Dict[str, str] = {}
@@ -272,24 +285,8 @@ def plots(figures: Figures, latencies: List[float]) -> Dict[str, str]:
             "Conversations and visitor messages per day",
         )
     if figures.messages:
-        langs = sorted(figures.languages["messages"])
-        out["languages"] = _bar(
-            langs,
-            {
-                "conversations": [figures.languages["conversations"].get(k, 0) for k in langs],
-                "messages": [figures.languages["messages"].get(k, 0) for k in langs],
-            },
-            "Languages",
-        )
-        chans = sorted(figures.channels["messages"])
-        out["channels"] = _bar(
-            chans,
-            {
-                "conversations": [figures.channels["conversations"].get(k, 0) for k in chans],
-                "messages": [figures.channels["messages"].get(k, 0) for k in chans],
-            },
-            "Channels",
-        )
+        out["languages"] = _split_bar(figures.languages, "Languages")
+        out["channels"] = _split_bar(figures.channels, "Channels")
         out["rates"] = _bar(
             list(RATE_INTENTS),
             {"% of typed messages": [100 * figures.rates[i]["rate"] for i in RATE_INTENTS]},
