@@ -196,19 +196,10 @@ async def evaluate_rasa(model: Path, action_url: str, heldout, judge: Judge) -> 
 
 
 def training_examples() -> List[tuple]:
-    import re
+    """(text without entity markup, intent) for every training example."""
+    from scripts.training_data import all_examples
 
-    examples = []
-    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            if "intent" not in block:
-                continue
-            for line in block["examples"].splitlines():
-                text = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
-                if text:
-                    examples.append((text, block["intent"]))
-    return examples
+    return [(example.text, example.intent) for example in all_examples()]
 
 
 def evaluate_tfidf(
