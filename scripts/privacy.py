@@ -25,12 +25,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scripts.conversations import tracker_store_url
+
 DEFAULT_RETENTION_DAYS = 90
-DEFAULT_URL = "sqlite:///rasa.db"
 
 
 def engine_for(url: str | None = None) -> sa.engine.Engine:
-    return sa.create_engine(url or os.environ.get("TRACKER_STORE_URL") or DEFAULT_URL)
+    """The tracker store's database: `url`, else TRACKER_STORE_URL, else SQLite rasa.db."""
+    return sa.create_engine(tracker_store_url(url))
 
 
 def _has_events(engine: sa.engine.Engine) -> bool:
