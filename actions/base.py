@@ -16,6 +16,8 @@ from actions.knowledge import THING_TYPES, KnowledgeStore, Thing, Topic, load_st
 from actions.settings import get_settings
 
 ANSWERING_ACTIONS = ("action_answer_question", "action_tell_more")
+# "Was this helpful?" votes, as sent in the buttons' payloads (actions/feedback.py records them).
+VOTES = ("yes", "no")
 
 
 @lru_cache(maxsize=1)
@@ -81,6 +83,16 @@ class Reply:
                 buttons.append({"title": topic.question[self.lang], "payload": f"/{topic.intent}"})
         return buttons
 
+    def feedback_buttons(self, topic: Topic) -> list[dict[str, str]]:
+        """The two vote buttons under an answer about `topic`."""
+        return [
+            {
+                "title": self.store.message(f"feedback_{vote}_button", self.lang),
+                "payload": f'/feedback{{"helpful":"{vote}","topic":"{topic.id}"}}',
+            }
+            for vote in VOTES
+        ]
+
     def say(
         self,
         key: str,
@@ -95,12 +107,8 @@ class Reply:
 
     def answer(self, topic: Topic, text: str) -> None:
         """The answer, its related questions, then the "was this helpful?" buttons."""
-        from actions.feedback import (
-            feedback_buttons,
-        )  # imported here: feedback.py imports this module
-
         related = topic.related[: get_settings().suggestions]
-        buttons = self.topic_buttons(related) + feedback_buttons(self.store, topic, self.lang)
+        buttons = self.topic_buttons(related) + self.feedback_buttons(topic)
         self.dispatcher.utter_message(text=text, buttons=buttons)
 
     def menu(self, limit: int | None = None) -> list[str]:

@@ -9,27 +9,15 @@ The next question is answered as usual: a vote, or no vote, changes nothing else
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply
-from actions.knowledge import KnowledgeError, KnowledgeStore, Topic
+from actions.base import VOTES, MilaAction, Reply
+from actions.knowledge import KnowledgeError
 
-VOTES = ("yes", "no")
 MESSAGES = ("feedback_yes_button", "feedback_no_button", "feedback_thanks")
-
-
-def feedback_buttons(store: KnowledgeStore, topic: Topic, lang: str) -> List[Dict[str, str]]:
-    """The two vote buttons under an answer about `topic`."""
-    return [
-        {
-            "title": store.message(f"feedback_{vote}_button", lang),
-            "payload": f'/feedback{{"helpful":"{vote}","topic":"{topic.id}"}}',
-        }
-        for vote in VOTES
-    ]
 
 
 def _entity(tracker: Tracker, kind: str) -> Optional[str]:
