@@ -50,11 +50,17 @@ def warm_up() -> None:
     _detector()
 
 
+@lru_cache(maxsize=4)
+def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
+    """One regular expression for all the names, longest first; built once per list."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ordered))})\b") if ordered else None
+
+
 def _strip_names(text: str, names: Iterable[str]) -> str:
     """Remove proper names (Mila, Korbit...), which belong to no language."""
-    for name in names:
-        text = re.sub(rf"(?i)\b{re.escape(name)}\b", " ", text)
-    return text
+    pattern = _names_pattern(tuple(names))
+    return pattern.sub(" ", text) if pattern else text
 
 
 def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
