@@ -5,7 +5,8 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply, mentioned_thing
+from actions.base import MilaAction, Reply, mentioned_thing, words_besides_things
+from actions.settings import get_settings
 
 
 class ActionAnswerQuestion(MilaAction):
@@ -18,6 +19,11 @@ class ActionAnswerQuestion(MilaAction):
         if topic is None:
             thing = mentioned_thing(tracker)
             topic = self.store.topic(thing.topic) if thing else None
+            if topic is not None and words_besides_things(tracker) > get_settings().thing_words:
+                # A long question that names a thing ("in what year did Bengio get his
+                # doctorate?") may ask a detail its topic does not hold: ask, never guess.
+                out.did_you_mean([topic.id])
+                return []
         if topic is None:
             out.say("thing_unknown", topics=out.menu())
             return []

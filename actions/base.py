@@ -66,6 +66,27 @@ def mentioned_thing(tracker: Tracker) -> Thing | None:
     return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
+def words_besides_things(tracker: Tracker) -> int:
+    """How many words the latest message has outside its named things' mentions.
+
+    "tell me about Korbit" has 3; "how many users does Korbit have in Quebec" has 7: a question
+    about a detail of the thing, which its topic's answer may not hold.
+    """
+    text = tracker.latest_message.get("text") or ""
+    spans = sorted(
+        (entity.get("start") or 0, entity.get("end") or 0)
+        for entity in tracker.latest_message.get("entities") or []
+        if entity.get("entity") in THING_TYPES
+    )
+    kept, position = [], 0
+    for start, end in spans:
+        if start >= position:
+            kept.append(text[position:start])
+            position = max(position, end)
+    kept.append(text[position:])
+    return len(language.WORD.findall(" ".join(kept)))
+
+
 class Reply:
     """Says things in one language, on behalf of an action."""
 
@@ -104,6 +125,14 @@ class Reply:
         self.dispatcher.utter_message(
             text=self.store.message(key, self.lang, **values), buttons=buttons
         )
+
+    def did_you_mean(self, topic_ids: Iterable[str]) -> None:
+        """Ask "did you mean:" with the topics' questions and "something else" as buttons."""
+        something_else = {
+            "title": self.store.message("something_else_button", self.lang),
+            "payload": "/something_else",
+        }
+        self.say("clarify", topics=topic_ids, extra=[something_else])
 
     def answer(self, topic: Topic, text: str) -> None:
         """The answer, its related questions, then the "was this helpful?" buttons."""

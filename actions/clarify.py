@@ -37,11 +37,7 @@ class ActionClarify(MilaAction):
         if not candidates:
             out.say("fallback", topics=out.menu())
             return []
-        something_else = {
-            "title": self.store.message("something_else_button", out.lang),
-            "payload": "/something_else",
-        }
-        out.say("clarify", topics=candidates, extra=[something_else])
+        out.did_you_mean(candidates)
         return []
 
     def _topic_of(self, intent: str, tracker: Tracker):

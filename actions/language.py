@@ -27,7 +27,7 @@ _DETECTED = (
     Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.GERMAN,
     Language.ITALIAN, Language.PORTUGUESE, Language.DUTCH,
 )  # fmt: skip
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
     """Raw detection, proper names removed: word count, confidences per ISO code, and how many
     function words of each of our languages the message has."""
     plain = _strip_names(text, names)
-    words = _WORD.findall(plain)
+    words = WORD.findall(plain)
     if not words:
         return {"words": 0, "scores": {}, "function_words": {}}
     values = _detector().compute_language_confidence_values(" ".join(words))

@@ -21,6 +21,7 @@ class Settings:
     other_language_max_fr_en: float
     suggestions: int
     clarify_candidates: int
+    thing_words: int
     function_words: dict
 
 

@@ -92,3 +92,53 @@ async def test_widget_metadata_decides_the_language(dispatcher):
     tracker = make_tracker("who founded mila", "faq_founding", metadata={"language": "fr"})
     await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.topic("founding").answer["fr"]
+
+
+def mention(text: str, kind: str, value: str, name: str) -> dict:
+    start = text.index(name)
+    return entity(kind, value, start, start + len(name))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "kind", "value", "name", "topic"),
+    [
+        (
+            "En quelle année Yoshua Bengio a-t-il obtenu son doctorat, et où ?",
+            "fr",
+            "person",
+            "yoshua_bengio",
+            "Yoshua Bengio",
+            "founding",
+        ),
+        (
+            "how many users does Korbit have in Quebec these days",
+            "en",
+            "application",
+            "korbit",
+            "Korbit",
+            "korbit",
+        ),
+    ],
+)
+async def test_a_long_question_naming_a_thing_asks_instead_of_guessing(
+    dispatcher, text, lang, kind, value, name, topic
+):
+    tracker = make_tracker(text, "ask_about_thing", entities=[mention(text, kind, value, name)])
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["text"] == STORE.message("clarify", lang)
+    assert [b["payload"] for b in message["buttons"]] == [f"/faq_{topic}", "/something_else"]
+    assert "topic" not in slot_events(events)
+
+
+async def test_a_short_question_naming_a_long_thing_is_answered(dispatcher):
+    text = "tell me about the Pan-Canadian AI Strategy"
+    name = "Pan-Canadian AI Strategy"
+    tracker = make_tracker(
+        text,
+        "ask_about_thing",
+        entities=[mention(text, "organisation", "pan_canadian_strategy", name)],
+    )
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.topic("pan_canadian").answer["en"]
+    assert slot_events(events)["topic"] == "pan_canadian"
