@@ -87,15 +87,14 @@ class Judge:
 
     def question(self, item: Dict[str, Any], reply: str) -> Dict[str, Any]:
         kind, what, lang = self.classify(reply)
-        # A wrong fact is an answer about another topic than the one asked (or any answer to a
-        # question the knowledge does not cover); the right answer in the wrong language is not.
-        wrong_fact = kind == "answer" and what != item.get("topic")
+        has_facts = "topic" in item and all(e.lower() in reply.lower() for e in item["expect"])
+        # A wrong fact is an answer about another topic than the one asked that lacks the asked
+        # fact (or any answer to a question the knowledge does not cover): "70 professors,
+        # alongside more than 600 students" does answer "mostly students or professors?". The
+        # right answer in the wrong language is not a wrong fact.
+        wrong_fact = kind == "answer" and what != item.get("topic") and not has_facts
         if "topic" in item:
-            correct = (
-                kind == "answer"
-                and lang == item["lang"]
-                and all(e.lower() in reply.lower() for e in item["expect"])
-            )
+            correct = kind == "answer" and lang == item["lang"] and has_facts
         else:
             # An honest "I don't have that information", the general fallback, or "no contact
             # details to give you" when asked for a phone number or an e-mail address.
