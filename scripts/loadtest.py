@@ -651,6 +651,7 @@ def profile(cluster: Cluster, out: Path) -> Iterator[None]:
         yield
         return
     pid = cluster.rasa[0].process.pid
+    out.parent.mkdir(parents=True, exist_ok=True)
     log = out.with_suffix(".log")
     spy = subprocess.Popen(
         [str(py_spy), "record", "--pid", str(pid), "--rate", "50", "--format", "raw",
