@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import MilaAction, Reply, mentioned_thing, words_besides_things
+from actions.details import asked_details
 from actions.settings import get_settings
 
 
@@ -26,6 +27,11 @@ class ActionAnswerQuestion(MilaAction):
                 return []
         if topic is None:
             out.say("thing_unknown", topics=out.menu())
+            return []
+        if asked_details(self.store, tracker.latest_message.get("text") or "") - set(topic.details):
+            # About this topic, but asking a detail its answer does not hold: say so, and offer
+            # the topic rather than guess.
+            out.say("mila_unknown", topics=[topic.id, *topic.related[:2]])
             return []
         out.answer(topic, topic.answer[out.lang])
         return [SlotSet("topic", topic.id)]

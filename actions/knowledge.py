@@ -70,6 +70,8 @@ class Topic:
     more: dict[str, str]
     related: tuple[str, ...]
     things: tuple[Thing, ...] = ()
+    # Kinds of detail (knowledge/assistant.yml `details:`) this topic's answer holds.
+    details: tuple[str, ...] = ()
     path: str = ""
 
     @property
@@ -88,6 +90,8 @@ class KnowledgeStore:
     language_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     things: dict[str, Thing] = field(default_factory=dict)
     _names: dict[str, Thing] = field(default_factory=dict)
+    # Kind of detail -> language -> phrases that ask for it (assistant.yml `details:`).
+    details: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def topic(self, topic_id: object) -> Topic | None:
         """The topic of that id; None for anything else (a slot can hold any JSON value)."""
@@ -205,8 +209,33 @@ def _topic(path: Path) -> Topic:
         more=_bilingual(path, data, "more"),
         related=tuple(related),
         things=_things(path, data, topic_id),
+        details=_details_of(path, data),
         path=str(path),
     )
+
+
+def _details_of(path: Path, data: dict) -> tuple[str, ...]:
+    details = data.get("details") or []
+    if not isinstance(details, list) or not all(isinstance(d, str) for d in details):
+        raise KnowledgeError(path, "details", "must be a list of detail kinds")
+    return tuple(details)
+
+
+def _detail_phrases(path: Path, assistant: dict) -> dict[str, dict[str, tuple[str, ...]]]:
+    raw = assistant.get("details") or {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(path, "details", "must map each kind of detail to fr and en phrases")
+    kinds = {}
+    for kind, phrases in raw.items():
+        if not isinstance(phrases, dict):
+            raise KnowledgeError(path, f"details.{kind}", "must have fr and en lists")
+        kinds[kind] = {}
+        for lang in LANGUAGES:
+            values = phrases.get(lang)
+            if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+                raise KnowledgeError(path, f"details.{kind}.{lang}", "missing phrases")
+            kinds[kind][lang] = tuple(values)
+    return kinds
 
 
 def _check_placeholders(path: Path, key: str, texts: dict[str, str]) -> None:
@@ -287,6 +316,14 @@ def load_store(directory: Path | str | None = None) -> KnowledgeStore:
     if contact is not None:
         contact = _bilingual(assistant_path, assistant, "contact")
 
+    details = _detail_phrases(assistant_path, assistant)
+    for topic in topics.values():
+        for index, kind in enumerate(topic.details):
+            if kind not in details:
+                raise KnowledgeError(
+                    topic.path, f"details[{index}]", f"unknown kind '{kind}' (assistant.yml)"
+                )
+
     raw_names = assistant.get("language_names")
     if not isinstance(raw_names, dict):
         raise KnowledgeError(assistant_path, "language_names", "must list names of fr and en")
@@ -303,6 +340,7 @@ def load_store(directory: Path | str | None = None) -> KnowledgeStore:
         menu=tuple(menu),
         contact=contact,
         language_names=language_names,
+        details=details,
         things=things,
         _names=names,
     )

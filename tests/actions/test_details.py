@@ -1,0 +1,90 @@
+"""Kinds of detail a question asks for, and topics that do not hold them."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.answer_question import ActionAnswerQuestion
+from actions.base import get_store
+from actions.details import asked_details
+from actions.knowledge import KnowledgeError, load_store
+from tests.conftest import make_tracker, slot_events
+
+STORE = get_store()
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds"),
+    [
+        ("When was Mila founded?", {"time"}),
+        ("ok, quand est-ce que l'Espace CDPQ a ouvert", {"time"}),
+        ("En quelle année Mila a-t-il déménagé ?", {"time"}),
+        ("how long does the applied master's take", {"time"}),
+        ("Is Korbit free for students?", {"money"}),
+        ("korbit c'est tu gratuit", {"money"}),
+        ("Combien sont payés les chercheurs à Mila ?", {"money"}),
+        ("Where is Mila?", set()),
+        ("what do you do when you are not researching", set()),
+        ("feel free to tell me about Mila", set()),
+        ("Mila est-il un organisme sans but lucratif ?", set()),
+    ],
+)
+def test_the_kinds_of_detail_asked(text, kinds):
+    assert asked_details(STORE, text) == kinds
+
+
+def test_only_a_few_topics_give_a_year_or_an_amount():
+    assert {t.id for t in STORE.topics.values() if "time" in t.details} == {
+        "founding",
+        "turing_award",
+    }
+    assert {t.id for t in STORE.topics.values() if "money" in t.details} == {
+        "nonprofit",
+        "concrete",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "topic", "lang"),
+    [
+        ("which year did the Espace CDPQ open at Mila?", "faq_espace_cdpq", "espace_cdpq", "en"),
+        (
+            "Combien coûte Bonjour-santé pour les patients ?",
+            "faq_bonjour_sante",
+            "bonjour_sante",
+            "fr",
+        ),
+    ],
+)
+async def test_a_detail_the_topic_lacks_is_declined_with_the_topic_offered(
+    dispatcher, text, intent, topic, lang
+):
+    tracker = make_tracker(text, intent, slots={"language": lang})
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["text"] == STORE.message("mila_unknown", lang)
+    assert message["buttons"][0]["payload"] == f"/faq_{topic}"
+    assert "topic" not in slot_events(events)
+
+
+async def test_a_detail_the_topic_holds_is_answered(dispatcher):
+    tracker = make_tracker("when was mila founded", "faq_founding", slots={"language": "en"})
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert "1993" in dispatcher.messages[0]["text"]
+
+
+def test_an_unknown_kind_in_a_topic_names_the_file_and_field(tmp_path):
+    import shutil
+
+    from actions.knowledge import DEFAULT_DIR
+
+    shutil.copytree(DEFAULT_DIR, tmp_path / "k")
+    path = tmp_path / "k" / "topics" / "korbit.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("\nrelated:", "\ndetails: [colour]\nrelated:", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as error:
+        load_store(tmp_path / "k")
+    assert "korbit.yml" in str(error.value) and "details[0]" in str(error.value)
+    assert "colour" in str(error.value)
