@@ -26,7 +26,8 @@ replica answered in between, the privacy commands deleted the conversation, a me
 half-way) changes a figure and the conversation is read from the database as Rasa does.
 Saving checks the same figures and inserts only the events after those known to be stored;
 if they changed, Rasa's own count decides, as before. TRACKER_STORE_CACHE_SIZE (default
-1000 conversations per process, 0 to turn it off) bounds the memory used.
+500 conversations per process, the least recently used forgotten first; 0 turns it off)
+bounds the memory used, and a conversation idle for an hour is forgotten.
 """
 
 from __future__ import annotations
@@ -57,9 +58,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 logger = logging.getLogger(__name__)
 
 DEFAULT_RETRY_SECONDS = 20.0
-# About 60 KB per 10-turn conversation: 1000 of them are a few per cent of a replica's memory,
-# and more than a replica has in flight at 50 messages/s with people reading between turns.
-DEFAULT_CACHE_SIZE = 1000
+# A 10-turn conversation takes about 90 KB: 500 of them, about 45 MB, are a twentieth of a
+# replica's memory and more than it has in flight at 50 messages/s (about 80 conversations,
+# people reading 3 s between turns).
+DEFAULT_CACHE_SIZE = 500
+# Conversations idle for longer are forgotten (their copy in memory too, for privacy): most
+# last minutes, and after Rasa's 60-minute session expiry a new session starts anyway.
+MAX_IDLE_SECONDS = 3600.0
 CONNECT_TIMEOUT_SECONDS = 5
 # Errors of a lost or refused connection, or of a busy SQLite file: worth another try.
 TRANSIENT = (
@@ -91,6 +96,7 @@ class _Known:
     tracker: DialogueStateTracker | None  # None: nothing stored
     stored: Stored
     length: int
+    used: float  # time.monotonic() when last read or saved
 
     def is_current(self, stored: Stored) -> bool:
         return (
@@ -127,7 +133,9 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
         self.retry_seconds = float(
             os.environ.get("TRACKER_STORE_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS
         )
-        self.cache_size = int(os.environ.get("TRACKER_STORE_CACHE_SIZE") or DEFAULT_CACHE_SIZE)
+        self.cache_size = max(
+            0, int(os.environ.get("TRACKER_STORE_CACHE_SIZE") or DEFAULT_CACHE_SIZE)
+        )
         self._unread: set[str] = set()
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._saving: dict[str, _Saving] = {}
@@ -295,9 +303,14 @@ class ResilientSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         if not self.cache_size or (tracker is not None and tracker.events.maxlen is not None):
             return  # a bounded history drops events: positions would no longer match rows
-        self._known[sender_id] = _Known(tracker, stored, len(tracker.events) if tracker else 0)
+        now = time.monotonic()
+        length = len(tracker.events) if tracker else 0
+        self._known[sender_id] = _Known(tracker, stored, length, now)
         self._known.move_to_end(sender_id)
-        while len(self._known) > self.cache_size:
+        # Least recently used first: drop the surplus, then those idle for too long.
+        while len(self._known) > self.cache_size or (
+            next(iter(self._known.values())).used < now - MAX_IDLE_SECONDS
+        ):
             self._known.popitem(last=False)
 
 

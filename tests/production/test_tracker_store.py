@@ -266,6 +266,16 @@ async def test_memory_is_bounded(tmp_path, monkeypatch, full_reads):
     assert full_reads == ["a"]
 
 
+async def test_conversations_idle_for_long_are_forgotten(tmp_path, monkeypatch):
+    import production.tracker_store
+
+    store = store_for(f"sqlite:///{tmp_path / 'rasa.db'}")
+    await say(store, "a", "one")
+    monkeypatch.setattr(production.tracker_store, "MAX_IDLE_SECONDS", 0.0)
+    await say(store, "b", "one")
+    assert list(store._known) == ["b"]
+
+
 async def test_remembering_can_be_turned_off(tmp_path, monkeypatch, sender, full_reads):
     monkeypatch.setenv("TRACKER_STORE_CACHE_SIZE", "0")
     store = store_for(f"sqlite:///{tmp_path / 'rasa.db'}")
