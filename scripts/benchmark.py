@@ -395,6 +395,49 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
     return rows
 
 
+def other_language_grid(heldout) -> List[Dict[str, Any]]:
+    """'I speak French and English' decisions for a grid of the two other-language settings:
+    share of other-language messages recognised, and French or English messages declined."""
+    from dataclasses import replace
+
+    from actions import language
+    from actions.base import proper_names
+    from actions.settings import get_settings
+
+    ours = heldout["questions"] + heldout["offtopic"]
+    others = heldout["other_language"]
+    names = proper_names()
+    chosen = get_settings()
+    rows = []
+    try:
+        for confidence in (0.4, 0.5):
+            for max_fr_en in (0.25, 0.3, 0.35, 0.4):
+                settings = replace(
+                    chosen,
+                    other_language_min_confidence=confidence,
+                    other_language_max_fr_en=max_fr_en,
+                )
+                language.get_settings = lambda settings=settings: settings
+
+                def declined(items):
+                    return sum(
+                        language.decide(i["text"], None, names=names).other_language for i in items
+                    )
+
+                rows.append({
+                    "min_confidence": confidence,
+                    "max_fr_en": max_fr_en,
+                    "chosen": (confidence, max_fr_en)
+                    == (chosen.other_language_min_confidence, chosen.other_language_max_fr_en),
+                    "recognised": _ratio(declined(others), len(others)),
+                    "fr_en_declined": declined(ours),
+                    "fr_en_messages": len(ours),
+                })  # fmt: skip
+    finally:
+        language.get_settings = get_settings
+    return rows
+
+
 # ------------------------------------------------------------------ speed of the real servers
 
 
@@ -453,7 +496,15 @@ def rejudge() -> int:
         result.update(summarise({"records": records, "parse_ms": parse_ms}), **kept)
         result["records"] = records
     (OUT / "results.json").write_text(json.dumps(stored, indent=1, ensure_ascii=False))
-    DOC.write_text(render(stored["meta"], stored["configs"], stored["language_grid"]), "utf-8")
+    DOC.write_text(
+        render(
+            stored["meta"],
+            stored["configs"],
+            stored["language_grid"],
+            stored.get("other_language_grid"),
+        ),
+        "utf-8",
+    )
     log(f"re-judged the stored replies; wrote {DOC.relative_to(ROOT)}")
     return 0
 
@@ -516,6 +567,7 @@ def main(argv=None) -> int:
 
     log("language identification grid...")
     grid = language_grid(heldout)
+    other_grid = other_language_grid(heldout)
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -527,13 +579,20 @@ def main(argv=None) -> int:
     }
     previous.write_text(
         json.dumps(
-            {"meta": meta, "configs": results, "language_grid": grid}, indent=1, ensure_ascii=False
+            {
+                "meta": meta,
+                "configs": results,
+                "language_grid": grid,
+                "other_language_grid": other_grid,
+            },
+            indent=1,
+            ensure_ascii=False,
         )
     )
     from scripts.benchmark_report import render
 
     DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(render(meta, results, grid), encoding="utf-8")
+    DOC.write_text(render(meta, results, grid, other_grid), encoding="utf-8")
     log(f"wrote {previous.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
     return 0
 

@@ -16,7 +16,12 @@ def _fmt(value: Any, suffix: str = "") -> str:
     return "–" if value is None else f"{value}{suffix}"
 
 
-def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, Any]]) -> str:
+def render(
+    meta: Dict[str, Any],
+    configs: Dict[str, Any],
+    grid: List[Dict[str, Any]],
+    other_grid: List[Dict[str, Any]] | None = None,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -104,6 +109,25 @@ def render(meta: Dict[str, Any], configs: Dict[str, Any], grid: List[Dict[str, A
             f"{row['first_message']} % | {row['same_language_conversation']} % | "
             f"{row['switch_from_other']} % |"
         )
+    if other_grid:
+        lines += [
+            "",
+            'Messages in another language, answered "I speak French and English" when the best',
+            "other language scores at least `other_language_min_confidence` and French and",
+            "English together less than `other_language_max_fr_en`: share of the other-language",
+            "messages recognised, and French or English messages wrongly declined. Chosen values",
+            "in bold.",
+            "",
+            "| min confidence | max fr + en | other languages recognised "
+            "| French or English declined |",
+            "|---|---|---|---|",
+        ]
+        for row in other_grid:
+            mark = "**" if row["chosen"] else ""
+            lines.append(
+                f"| {mark}{row['min_confidence']}{mark} | {mark}{row['max_fr_en']}{mark} | "
+                f"{row['recognised']} % | {row['fr_en_declined']} of {row['fr_en_messages']} |"
+            )
     ours = configs.get("ours")
     if ours and ours.get("threshold_sweep"):
         lines += [
