@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -347,32 +348,42 @@ def threshold_sweep(records: Dict[str, List[Dict[str, Any]]]) -> List[Dict[str, 
 # ------------------------------------------------------------------ language identification
 
 
-def language_grid(heldout) -> List[Dict[str, Any]]:
-    """Language decisions on the held-out messages for a grid of the two tunable settings."""
+@contextlib.contextmanager
+def _language_settings(**changes: Any):
+    """`actions.language`, deciding with some of its settings changed while the block runs."""
     from dataclasses import replace
 
     from actions import language
+    from actions.settings import get_settings
+
+    settings = replace(get_settings(), **changes)
+    language.get_settings = lambda: settings
+    try:
+        yield language
+    finally:
+        language.get_settings = get_settings
+
+
+def language_grid(heldout) -> List[Dict[str, Any]]:
+    """Language decisions on the held-out messages for a grid of the two tunable settings."""
     from actions.base import proper_names
     from actions.settings import get_settings
 
     items = heldout["questions"] + heldout["offtopic"]
     names = proper_names()
     chosen = get_settings()
+    no_words = {"fr": [], "en": []}
     rows = []
-    try:
-        no_words = {"fr": [], "en": []}
-        for use_words in (True, False):
-            for ratio in (1.0, 1.2, 1.5, 2.0):
-                for short in (2, 3):
-                    settings = replace(
-                        chosen,
-                        fr_en_ratio=ratio,
-                        short_message_words=short,
-                        function_words=chosen.function_words if use_words else no_words,
-                    )
-                    language.get_settings = lambda settings=settings: settings
+    for use_words in (True, False):
+        for ratio in (1.0, 1.2, 1.5, 2.0):
+            for short in (2, 3):
+                with _language_settings(
+                    fr_en_ratio=ratio,
+                    short_message_words=short,
+                    function_words=chosen.function_words if use_words else no_words,
+                ) as language:
 
-                    def rate(current_of, items=items):
+                    def rate(current_of, language=language):
                         hits = sum(
                             language.decide(i["text"], current_of(i), names=names).language
                             == i["lang"]
@@ -390,17 +401,12 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
                         "same_language_conversation": rate(lambda i: i["lang"]),
                         "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
                     })  # fmt: skip
-    finally:
-        language.get_settings = get_settings
     return rows
 
 
 def other_language_grid(heldout) -> List[Dict[str, Any]]:
     """'I speak French and English' decisions for a grid of the two other-language settings:
     share of other-language messages recognised, and French or English messages declined."""
-    from dataclasses import replace
-
-    from actions import language
     from actions.base import proper_names
     from actions.settings import get_settings
 
@@ -409,17 +415,13 @@ def other_language_grid(heldout) -> List[Dict[str, Any]]:
     names = proper_names()
     chosen = get_settings()
     rows = []
-    try:
-        for confidence in (0.4, 0.5):
-            for max_fr_en in (0.25, 0.3, 0.35, 0.4):
-                settings = replace(
-                    chosen,
-                    other_language_min_confidence=confidence,
-                    other_language_max_fr_en=max_fr_en,
-                )
-                language.get_settings = lambda settings=settings: settings
+    for confidence in (0.4, 0.5):
+        for max_fr_en in (0.25, 0.3, 0.35, 0.4):
+            with _language_settings(
+                other_language_min_confidence=confidence, other_language_max_fr_en=max_fr_en
+            ) as language:
 
-                def declined(items):
+                def declined(items, language=language):
                     return sum(
                         language.decide(i["text"], None, names=names).other_language for i in items
                     )
@@ -433,8 +435,6 @@ def other_language_grid(heldout) -> List[Dict[str, Any]]:
                     "fr_en_declined": declined(ours),
                     "fr_en_messages": len(ours),
                 })  # fmt: skip
-    finally:
-        language.get_settings = get_settings
     return rows
 
 
