@@ -38,8 +38,5 @@ def _clauses(text: str) -> str:
 def asked_details(store: KnowledgeStore, text: str) -> set[str]:
     """The kinds of detail `text` asks for."""
     plain = _clauses(text)
-    details = tuple(
-        (kind, tuple(p for phrases in by_language.values() for p in phrases))
-        for kind, by_language in sorted(store.details.items())
-    )
-    return {kind for kind, pattern in _patterns(details).items() if pattern.search(plain)}
+    patterns = _patterns(store.detail_phrases)
+    return {kind for kind, pattern in patterns.items() if pattern.search(plain)}

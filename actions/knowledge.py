@@ -14,6 +14,7 @@ import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -92,6 +93,15 @@ class KnowledgeStore:
     _names: dict[str, Thing] = field(default_factory=dict)
     # Kind of detail -> language -> phrases that ask for it (assistant.yml `details:`).
     details: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @cached_property
+    def detail_phrases(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(kind, its phrases in both languages), built once: a question is checked for every
+        kind whatever its language."""
+        return tuple(
+            (kind, tuple(phrase for phrases in by_language.values() for phrase in phrases))
+            for kind, by_language in sorted(self.details.items())
+        )
 
     def topic(self, topic_id: object) -> Topic | None:
         """The topic of that id; None for anything else (a slot can hold any JSON value)."""
