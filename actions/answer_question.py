@@ -25,6 +25,10 @@ class ActionAnswerQuestion(MilaAction):
                 # doctorate?") may ask a detail its topic does not hold: ask, never guess.
                 out.did_you_mean([topic.id])
                 return []
+        elif topic.broad:
+            thing = mentioned_thing(tracker)
+            if thing is not None:
+                topic = self.store.topic(thing.topic)
         if topic is None:
             out.say("thing_unknown", topics=out.menu())
             return []

@@ -73,6 +73,9 @@ class Topic:
     things: tuple[Thing, ...] = ()
     # Kinds of detail (knowledge/assistant.yml `details:`) this topic's answer holds.
     details: tuple[str, ...] = ()
+    # A broad topic ("what is Mila?") yields to the topic of a thing the question names:
+    # "la Caisse finance quoi chez Mila ?" is about the Espace CDPQ, not about Mila in general.
+    broad: bool = False
     path: str = ""
 
     @property
@@ -220,8 +223,16 @@ def _topic(path: Path) -> Topic:
         related=tuple(related),
         things=_things(path, data, topic_id),
         details=_details_of(path, data),
+        broad=_flag(path, data, "broad"),
         path=str(path),
     )
+
+
+def _flag(path: Path, data: dict, key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise KnowledgeError(path, key, "must be true or false")
+    return value
 
 
 def _details_of(path: Path, data: dict) -> tuple[str, ...]:

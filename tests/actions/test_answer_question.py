@@ -142,3 +142,24 @@ async def test_a_short_question_naming_a_long_thing_is_answered(dispatcher):
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.topic("pan_canadian").answer["en"]
     assert slot_events(events)["topic"] == "pan_canadian"
+
+
+async def test_a_broad_topic_yields_to_the_thing_the_question_names(dispatcher):
+    text = "la Caisse finance quoi au juste chez Mila ?"
+    tracker = make_tracker(
+        text, "faq_about", entities=[mention(text, "company", "cdpq", "la Caisse")]
+    )
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert STORE.topic("about").broad
+    assert dispatcher.messages[0]["text"] == STORE.topic("espace_cdpq").answer["fr"]
+    assert slot_events(events)["topic"] == "espace_cdpq"
+
+
+async def test_a_precise_topic_keeps_its_answer_when_a_thing_is_named(dispatcher):
+    text = "who founded Mila, Yoshua Bengio or McGill?"
+    tracker = make_tracker(
+        text, "faq_founding", entities=[mention(text, "institution", "mcgill", "McGill")]
+    )
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    assert not STORE.topic("founding").broad
+    assert dispatcher.messages[0]["text"] == STORE.topic("founding").answer["en"]

@@ -92,6 +92,7 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("topics/founding.yml", "id: founding", "id: founder", "id"),
         ("topics/founding.yml", "verified: 2026-11-25", "verified: soon", "verified"),
         ("topics/founding.yml", "related: [", "related: [[", "line"),
+        ("topics/about.yml", "broad: true", "broad: maybe", "broad"),
         ("assistant.yml", "menu: [about", "menu: [nowhere", "menu[0]"),
         ("assistant.yml", "  greet:", "  greeting:", "messages.greet"),
     ],
