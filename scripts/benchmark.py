@@ -8,6 +8,7 @@ measures start-up, memory and REST latency. Figures go to benchmark/out/results.
 docs/benchmarks.md.
 
     python -m scripts.benchmark [--only ours] [--skip-train] [--requests 300]
+    python -m scripts.benchmark --only ours_fast   # a variant kept in benchmark/configs/
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ CONFIGS = {
     "ours": ROOT / "config.yml",
     "ours_spacy": ROOT / "benchmark" / "configs" / "spacy_fr.yml",
 }
+VARIANTS = ROOT / "benchmark" / "configs"  # --only <stem> runs any variant kept there
 DECLINES = ("out_of_scope", "mila_unknown", "fallback", "clarify", "thing_unknown")
 
 
@@ -58,8 +60,30 @@ def percentile(values: List[float], q: float) -> float:
 
 
 def load_heldout() -> Dict[str, List[Dict[str, Any]]]:
-    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
-    return {k: data.get(k) or [] for k in ("questions", "offtopic", "other_language")}
+    text = HELDOUT.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    sections = {k: data.get(k) or [] for k in ("questions", "offtopic", "other_language")}
+    for name, rounds in _rounds(text).items():
+        for item, number in zip(sections[name], rounds, strict=True):
+            item["round"] = number
+    return sections
+
+
+def _rounds(text: str) -> Dict[str, List[int]]:
+    """The round each held-out message was written in, by section: the set grows in rounds,
+    each after a benchmark, marked by a comment "# --- added round N"; before the first
+    marker of a section, round 1."""
+    rounds: Dict[str, List[int]] = {}
+    section, number = "", 1
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#", "-")) and line.endswith(":"):
+            section, number = line[:-1], 1
+            rounds[section] = []
+        elif line.strip().startswith("# --- added round "):
+            number = int(line.strip().split()[4].rstrip(":"))
+        elif line.startswith("  - text:") and section:
+            rounds[section].append(number)
+    return rounds
 
 
 def expected_intent(item: Dict[str, Any]) -> str:
@@ -111,6 +135,7 @@ class Judge:
     def record(self, section: str, item: Dict[str, Any], record: Dict[str, Any]) -> Dict[str, Any]:
         """`record` of one held-out message, with what it expected and the verdict on its reply."""
         reply = record["reply"]
+        record = {**record, "round": item.get("round", 1)}
         if section == "questions":
             return {**record, "expected": expected_intent(item), **self.question(item, reply)}
         if section == "offtopic":
@@ -279,6 +304,15 @@ def summarise(result: Dict[str, Any]) -> Dict[str, Any]:
             "offtopic": len(offs),
             "offtopic_rejected": _ratio(sum(r["rejected"] for r in offs), len(offs)),
         }
+    summary["rounds"] = {
+        str(number): {
+            "questions": len(qs),
+            "answer_correct": _ratio(sum(r["correct"] for r in qs), len(qs)),
+            "wrong_fact_answers": sum(r["wrong_fact"] for r in qs),
+        }
+        for number in sorted({r.get("round", 1) for r in records["questions"]})
+        for qs in [[r for r in records["questions"] if r.get("round", 1) == number]]
+    }
     others = records["other_language"]
     summary["other_language_recognised"] = _ratio(sum(r["correct"] for r in others), len(others))
     confusion = Counter(
@@ -533,14 +567,22 @@ def main(argv=None) -> int:
         f"{len(heldout['other_language'])} other-language"
     )
     wanted = args.only or [*CONFIGS, "tfidf"]
+    variants = [n for n in wanted if n not in CONFIGS and n != "tfidf"]
+    missing = [n for n in variants if not (VARIANTS / f"{n}.yml").exists()]
+    if missing:
+        parser.error(
+            f"unknown configuration(s) {missing}: not one of {sorted(CONFIGS)}, 'tfidf' "
+            f"or a file of {VARIANTS.relative_to(ROOT)}/"
+        )
+    configs = {**CONFIGS, **{n: VARIANTS / f"{n}.yml" for n in variants}}
     results: Dict[str, Any] = {}
     previous = OUT / "results.json"
     if previous.exists():
         results = json.loads(previous.read_text()).get("configs", {})
 
-    for name in [n for n in CONFIGS if n in wanted]:
+    for name in [n for n in configs if n in wanted]:
         model = OUT / "models" / f"{name}.tar.gz"
-        info = {} if args.skip_train and model.exists() else train(name, CONFIGS[name])
+        info = {} if args.skip_train and model.exists() else train(name, configs[name])
         if not info:
             info = {k: results.get(name, {}).get(k) for k in ("train_seconds", "model_mb")}
         log(f"evaluating {name} end to end...")

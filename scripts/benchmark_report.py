@@ -60,6 +60,9 @@ def render(
         )
         + ".",
         "",
+    ]
+    lines += _rounds_table(configs)
+    lines += [
         "## Speed and size",
         "",
         "| configuration | training | model | NLU parse p50 / p95 (in-process) |",
@@ -160,3 +163,28 @@ def render(
             for f in ours["failures"]
         ] or ["- none"]
     return "\n".join(lines) + "\n"
+
+
+def _rounds_table(configs: Dict[str, Any]) -> List[str]:
+    """Answer correctness per round of the held-out set (both languages): each round was
+    written after a benchmark, and its first measurement is the honest test of generalisation."""
+    numbers = sorted({n for r in configs.values() for n in r.get("rounds", {})}, key=int)
+    if not numbers:
+        return []
+    lines = [
+        "Per round of the held-out set (each written after a benchmark; answer correct, both "
+        "languages, and wrong-fact answers):",
+        "",
+        "| configuration | " + " | ".join(f"round {n}" for n in numbers) + " |",
+        "|---|" + "---|" * len(numbers),
+    ]
+    for name, result in configs.items():
+        rounds = result.get("rounds", {})
+        cells = [
+            f"{_fmt(rounds[n]['answer_correct'], ' %')}, {rounds[n]['wrong_fact_answers']} wrong"
+            if n in rounds
+            else "–"
+            for n in numbers
+        ]
+        lines.append(f"| {NAMES.get(name, name)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]

@@ -45,3 +45,30 @@ def test_an_unanswerable_question_wants_an_honest_decline():
     assert honest["correct"] and not honest["wrong_fact"]
     guessed = JUDGE.question(item, answer("nonprofit", "fr"))
     assert not guessed["correct"] and guessed["wrong_fact"]
+
+
+def test_each_held_out_message_knows_the_round_it_was_written_in():
+    from scripts.benchmark import _rounds
+
+    text = (
+        "version: 1\n"
+        "questions:\n"
+        '  - text: "a"\n'
+        "    lang: en\n"
+        "  # --- added round 2: later\n"
+        '  - text: "b"\n'
+        '  - text: "c"\n'
+        "offtopic:\n"
+        '  - text: "d"\n'
+        "  # --- added round 3: later still\n"
+        '  - text: "e"\n'
+    )
+    assert _rounds(text) == {"questions": [1, 2, 2], "offtopic": [1, 3]}
+
+
+def test_the_real_held_out_set_has_a_round_for_every_message():
+    from scripts.benchmark import load_heldout
+
+    heldout = load_heldout()
+    rounds = {item["round"] for items in heldout.values() for item in items}
+    assert min(rounds) == 1 and max(rounds) >= 6
