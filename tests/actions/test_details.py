@@ -27,6 +27,9 @@ STORE = get_store()
         ("Mila est-il for-profit, ou non ?", set()),
         ("who benefits from Mila", set()),
         ("who are the professors at Mila", {"names"}),
+        ("can you list the companies of the Espace CDPQ by name", {"list"}),
+        ("Bonjour-santé est-il disponible en Ontario ?", {"place"}),
+        ("Le programme a été mis au point avec quelle entreprise ?", {"names"}),
         ("what do you do when you are not researching", set()),
         ("feel free to tell me about Mila", set()),
         ("Mila est-il un organisme sans but lucratif ?", set()),
@@ -57,6 +60,12 @@ def test_the_source_gives_no_price_and_few_years():
             "bonjour_sante",
             "fr",
         ),
+        (
+            "Could you name all the companies working in the Espace CDPQ, by name?",
+            "faq_espace_cdpq",
+            "espace_cdpq",
+            "en",
+        ),
     ],
 )
 async def test_a_detail_the_topic_lacks_is_declined_with_the_topic_offered(
@@ -76,6 +85,7 @@ async def test_a_detail_the_topic_lacks_is_declined_with_the_topic_offered(
         ("when was mila founded", "faq_founding", "1993"),
         ("where is mila", "faq_location", "Mile-Ex"),
         ("what are the names of the partner universities", "faq_institutions", "McGill"),
+        ("list the spin-offs of Mila by name", "faq_spinoffs", "Element AI"),
     ],
 )
 async def test_a_detail_the_topic_holds_is_answered(dispatcher, text, intent, expect):
