@@ -10,7 +10,7 @@ import uuid
 import pytest
 from rasa.utils.endpoints import EndpointConfig
 
-from production.lock_store import MilaLockStore, redacted
+from production.lock_store import POLL_SECONDS, MilaLockStore, redacted
 
 
 @pytest.fixture
@@ -137,3 +137,43 @@ async def test_the_process_lock_still_serialises_a_conversation_while_redis_is_d
 
     await asyncio.gather(*(handle() for _ in range(5)))
     assert most_inside == 1
+
+
+@pytest.mark.parametrize("shared", [False, True])
+async def test_a_message_waiting_for_its_conversation_looks_again_soon(
+    monkeypatch, request, conversation, shared
+):
+    """Rasa's agent calls `lock(sender)` without a wait: the store's own short poll applies,
+    not Rasa's second (a Socket.IO visitor can answer before the last turn is saved)."""
+    if shared:
+        monkeypatch.setenv("LOCK_STORE_URL", request.getfixturevalue("redis_url"))
+    else:
+        monkeypatch.delenv("LOCK_STORE_URL", raising=False)
+    store = MilaLockStore()
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(seconds: float, *args, **kwargs):
+        pauses.append(seconds)
+        await real_sleep(0)
+
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with store.lock(conversation):
+            await release.wait()
+
+    async def second() -> None:
+        async with store.lock(conversation):
+            pass
+
+    holder = asyncio.create_task(first())
+    await real_sleep(0.05)
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    waiter = asyncio.create_task(second())
+    while not pauses:
+        await real_sleep(0.01)
+    release.set()
+    await asyncio.gather(holder, waiter)
+    assert pauses and set(pauses) == {POLL_SECONDS}
+    assert POLL_SECONDS <= 0.05
