@@ -185,7 +185,15 @@ class Checker:
             return
         counts: Dict[Tuple[str, str], int] = defaultdict(int)
         seen: Dict[str, Any] = {}
+        held_out = self._held_out_keys()
         for example in examples:
+            if example_key(example.text) in held_out:
+                self.error(
+                    example.path,
+                    example.line,
+                    f"example '{example.text}' is a question of benchmark/heldout.yml: the "
+                    "held-out set measures wordings the model never saw; write another one",
+                )
             if example.intent.startswith("faq_"):
                 topic_id = example.intent[len("faq_") :]
                 if topic_id not in topics:
@@ -235,6 +243,18 @@ class Checker:
                         f"topic '{topic_id}' has {found} {LANGUAGE_NAMES[lang]} training examples "
                         f"of 'faq_{topic_id}' in data/nlu/{lang}/ (minimum {self.min_examples})",
                     )
+
+    def _held_out_keys(self) -> Set[str]:
+        path = self.root / "benchmark" / "heldout.yml"
+        if not path.exists():
+            return set()
+        data = self._load(path) or {}
+        return {
+            example_key(str(item.get("text", "")))
+            for section in ("questions", "offtopic", "other_language")
+            for item in data.get(section) or []
+            if isinstance(item, dict)
+        }
 
     def check_synonyms(self) -> None:
         """Hand-written synonyms (not the generated ones) must exist in both languages."""

@@ -79,13 +79,27 @@ def test_too_few_examples_in_one_language(project):
 
 def test_an_example_under_two_intents_names_both_places(project):
     nlu = project / "data/nlu/en/faq.yml"
-    edit(nlu, "    - what is mila\n", "    - what is mila\n    - Who founded Mila?\n")
-    added = line_of(nlu, "- Who founded Mila?")
-    original = line_of(nlu, "- who founded mila")
+    edit(nlu, "    - whats mila\n", "    - whats mila\n    - Whos the founder of Mila?\n")
+    added = line_of(nlu, "- Whos the founder of Mila?")
+    original = line_of(nlu, "- whos the founder of mila")
     assert (
-        f"data/nlu/en/faq.yml:{original}: error: example 'who founded mila' of 'faq_founding' is "
-        f"also an example of 'faq_about' (data/nlu/en/faq.yml:{added})"
+        f"data/nlu/en/faq.yml:{original}: error: example 'whos the founder of mila' of "
+        f"'faq_founding' is also an example of 'faq_about' (data/nlu/en/faq.yml:{added})"
     ) in findings(project)
+
+
+def test_a_held_out_question_copied_into_the_training_data(project):
+    shutil.copytree(ROOT / "benchmark", project / "benchmark")
+    nlu = project / "data/nlu/en/faq.yml"
+    edit(nlu, "    - whats mila\n", "    - whats mila\n    - What is Mila?\n")
+    line = line_of(nlu, "- What is Mila?")
+    assert any(
+        f.startswith(
+            f"data/nlu/en/faq.yml:{line}: error: example 'What is Mila?' is a question "
+            "of benchmark/heldout.yml"
+        )
+        for f in findings(project)
+    )
 
 
 def test_a_thing_without_french_names(project):
