@@ -144,22 +144,22 @@ async def test_a_short_question_naming_a_long_thing_is_answered(dispatcher):
     assert slot_events(events)["topic"] == "pan_canadian"
 
 
-async def test_a_broad_topic_yields_to_the_thing_the_question_names(dispatcher):
-    text = "la Caisse finance quoi au juste chez Mila ?"
-    tracker = make_tracker(
-        text, "faq_about", entities=[mention(text, "company", "cdpq", "la Caisse")]
-    )
+@pytest.mark.parametrize(
+    ("text", "intent", "kind", "value", "name", "lang", "answered"),
+    [
+        # "what is Mila" is broad: the thing the question names wins
+        ("la Caisse finance quoi au juste chez Mila ?", "faq_about", "company", "cdpq",
+         "la Caisse", "fr", "espace_cdpq"),
+        # a precise topic keeps its answer
+        ("who founded Mila, Yoshua Bengio or McGill?", "faq_founding", "institution", "mcgill",
+         "McGill", "en", "founding"),
+    ],
+)  # fmt: skip
+async def test_only_a_broad_topic_yields_to_the_thing_the_question_names(
+    dispatcher, text, intent, kind, value, name, lang, answered
+):
+    tracker = make_tracker(text, intent, entities=[mention(text, kind, value, name)])
     events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
-    assert STORE.topic("about").broad
-    assert dispatcher.messages[0]["text"] == STORE.topic("espace_cdpq").answer["fr"]
-    assert slot_events(events)["topic"] == "espace_cdpq"
-
-
-async def test_a_precise_topic_keeps_its_answer_when_a_thing_is_named(dispatcher):
-    text = "who founded Mila, Yoshua Bengio or McGill?"
-    tracker = make_tracker(
-        text, "faq_founding", entities=[mention(text, "institution", "mcgill", "McGill")]
-    )
-    await ActionAnswerQuestion().run(dispatcher, tracker, {})
-    assert not STORE.topic("founding").broad
-    assert dispatcher.messages[0]["text"] == STORE.topic("founding").answer["en"]
+    assert STORE.topic_for_intent(intent).broad == (answered != intent[len("faq_") :])
+    assert dispatcher.messages[0]["text"] == STORE.topic(answered).answer[lang]
+    assert slot_events(events)["topic"] == answered
