@@ -304,14 +304,16 @@ def summarise(result: Dict[str, Any]) -> Dict[str, Any]:
             "offtopic": len(offs),
             "offtopic_rejected": _ratio(sum(r["rejected"] for r in offs), len(offs)),
         }
+    by_round: Dict[int, List[Dict[str, Any]]] = {}
+    for r in records["questions"]:
+        by_round.setdefault(r.get("round", 1), []).append(r)
     summary["rounds"] = {
         str(number): {
             "questions": len(qs),
             "answer_correct": _ratio(sum(r["correct"] for r in qs), len(qs)),
             "wrong_fact_answers": sum(r["wrong_fact"] for r in qs),
         }
-        for number in sorted({r.get("round", 1) for r in records["questions"]})
-        for qs in [[r for r in records["questions"] if r.get("round", 1) == number]]
+        for number, qs in sorted(by_round.items())
     }
     others = records["other_language"]
     summary["other_language_recognised"] = _ratio(sum(r["correct"] for r in others), len(others))
