@@ -8,7 +8,7 @@ measures start-up, memory and REST latency. Figures go to benchmark/out/results.
 docs/benchmarks.md.
 
     python -m scripts.benchmark [--only ours] [--skip-train] [--requests 300]
-    python -m scripts.benchmark --only ours_fast   # a variant kept in benchmark/configs/
+    python -m scripts.benchmark --only ours_e15    # a variant kept in benchmark/configs/
 """
 
 from __future__ import annotations
