@@ -3,8 +3,10 @@
 Order of precedence (see docs/design.md):
 1. a `language` ("fr"/"en") in the message metadata (the web widget's toggle) wins;
 2. button payloads ("/faq_x") and short messages keep the conversation's language;
-3. otherwise the detector decides between French and English, and a message clearly in
-   another language is flagged so that the action answers "I speak French and English";
+3. otherwise a message clearly in another language is flagged so that the action answers
+   "I speak French and English"; between French and English, two or more function words
+   decide, then the words of our own training examples (actions/vocabulary.py) when they are
+   clear, then the detector;
 4. with nothing to go on, the configured default language.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 from lingua import Language, LanguageDetectorBuilder
 
 from actions.settings import get_settings
+from actions.vocabulary import get_vocabulary
 
 SUPPORTED = ("fr", "en")
 # Languages the detector compares: ours, and the ones visitors of a Montréal site most often
@@ -46,8 +49,9 @@ def _detector():
 
 
 def warm_up() -> None:
-    """Load the detector's models now rather than on the first message."""
+    """Load the detector's models and count the training words now, not at the first message."""
     _detector()
+    get_vocabulary()
 
 
 @lru_cache(maxsize=4)
@@ -69,13 +73,18 @@ def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
     plain = _strip_names(text, names)
     words = WORD.findall(plain)
     if not words:
-        return {"words": 0, "scores": {}, "function_words": {}}
+        return {"words": 0, "scores": {}, "function_words": {}, "training_words": 0.0}
     values = _detector().compute_language_confidence_values(" ".join(words))
     scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
     lexicon = get_settings().function_words
     lowered = [w.lower() for w in words]
     counts = {lang: sum(w in lexicon[lang] for w in lowered) for lang in SUPPORTED}
-    return {"words": len(words), "scores": scores, "function_words": counts}
+    return {
+        "words": len(words),
+        "scores": scores,
+        "function_words": counts,
+        "training_words": get_vocabulary().log_ratio(words),
+    }
 
 
 def decide(
@@ -111,6 +120,9 @@ def decide(
     by_words = found["function_words"]["fr"] - found["function_words"]["en"]
     if abs(by_words) >= 2:
         return LanguageDecision("fr" if by_words > 0 else "en")
+    by_examples = found["training_words"]
+    if abs(by_examples) >= settings.training_words_min_log_ratio:
+        return LanguageDecision("fr" if by_examples > 0 else "en")
     if fr >= en * settings.fr_en_ratio and fr > 0:
         return LanguageDecision("fr")
     if en >= fr * settings.fr_en_ratio and en > 0:

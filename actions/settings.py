@@ -17,6 +17,7 @@ class Settings:
     default_language: str
     short_message_words: int
     fr_en_ratio: float
+    training_words_min_log_ratio: float
     other_language_min_confidence: float
     other_language_max_fr_en: float
     suggestions: int

@@ -401,7 +401,9 @@ def _language_settings(**changes: Any):
 
 
 def language_grid(heldout) -> List[Dict[str, Any]]:
-    """Language decisions on the held-out messages for a grid of the two tunable settings."""
+    """Language decisions on the held-out messages for a grid of the tunable settings: every
+    combination of function words, ratio and short messages with the training words at their
+    chosen threshold and without them, then other thresholds of the training words alone."""
     from actions.base import proper_names
     from actions.settings import get_settings
 
@@ -409,34 +411,47 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
     names = proper_names()
     chosen = get_settings()
     no_words = {"fr": [], "en": []}
+    off = float("inf")
+    combinations = [
+        (use_words, ratio, short, by_examples)
+        for by_examples in (chosen.training_words_min_log_ratio, off)
+        for use_words in (True, False)
+        for ratio in (1.0, 1.2, 1.5, 2.0)
+        for short in (2, 3)
+    ] + [
+        (True, chosen.fr_en_ratio, chosen.short_message_words, by_examples)
+        for by_examples in (1.0, 3.0, 4.0)
+        if by_examples != chosen.training_words_min_log_ratio
+    ]
     rows = []
-    for use_words in (True, False):
-        for ratio in (1.0, 1.2, 1.5, 2.0):
-            for short in (2, 3):
-                with _language_settings(
-                    fr_en_ratio=ratio,
-                    short_message_words=short,
-                    function_words=chosen.function_words if use_words else no_words,
-                ) as language:
+    for use_words, ratio, short, by_examples in combinations:
+        with _language_settings(
+            fr_en_ratio=ratio,
+            short_message_words=short,
+            function_words=chosen.function_words if use_words else no_words,
+            training_words_min_log_ratio=by_examples,
+        ) as language:
 
-                    def rate(current_of, language=language):
-                        hits = sum(
-                            language.decide(i["text"], current_of(i), names=names).language
-                            == i["lang"]
-                            for i in items
-                        )
-                        return _ratio(hits, len(items))
+            def rate(current_of, language=language):
+                hits = sum(
+                    language.decide(i["text"], current_of(i), names=names).language == i["lang"]
+                    for i in items
+                )
+                return _ratio(hits, len(items))
 
-                    rows.append({
-                        "function_words": use_words,
-                        "fr_en_ratio": ratio,
-                        "short_message_words": short,
-                        "chosen": use_words
-                        and (ratio, short) == (chosen.fr_en_ratio, chosen.short_message_words),
-                        "first_message": rate(lambda i: None),
-                        "same_language_conversation": rate(lambda i: i["lang"]),
-                        "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
-                    })  # fmt: skip
+            rows.append({
+                "function_words": use_words,
+                "fr_en_ratio": ratio,
+                "short_message_words": short,
+                "training_words": None if by_examples == off else by_examples,
+                "chosen": (use_words, ratio, short, by_examples) == (
+                    True, chosen.fr_en_ratio, chosen.short_message_words,
+                    chosen.training_words_min_log_ratio,
+                ),
+                "first_message": rate(lambda i: None),
+                "same_language_conversation": rate(lambda i: i["lang"]),
+                "switch_from_other": rate(lambda i: "fr" if i["lang"] == "en" else "en"),
+            })  # fmt: skip
     return rows
 
 

@@ -98,16 +98,20 @@ def render(
         "",
         "Share of held-out messages (questions and off-topic) answered in their own language, for",
         "the first message of a conversation, in a conversation already in that language, and in",
-        "one in the other language (the visitor switches). Chosen values in bold.",
+        "one in the other language (the visitor switches). Training words: the threshold of",
+        "`training_words_min_log_ratio` (actions/vocabulary.py), or no: the detector alone.",
+        "Chosen values in bold.",
         "",
-        "| function words | fr_en_ratio | short_message_words | first message | same language "
-        "| switch |",
-        "|---|---|---|---|---|---|",
+        "| training words | function words | fr_en_ratio | short_message_words | first message "
+        "| same language | switch |",
+        "|---|---|---|---|---|---|---|",
     ]
     for row in grid:
         mark = "**" if row["chosen"] else ""
+        by_examples = row.get("training_words")
         lines.append(
-            f"| {mark}{'yes' if row['function_words'] else 'no'}{mark} | "
+            f"| {mark}{'no' if by_examples is None else by_examples}{mark} | "
+            f"{mark}{'yes' if row['function_words'] else 'no'}{mark} | "
             f"{mark}{row['fr_en_ratio']}{mark} | {mark}{row['short_message_words']}{mark} | "
             f"{row['first_message']} % | {row['same_language_conversation']} % | "
             f"{row['switch_from_other']} % |"
