@@ -258,6 +258,7 @@ class Check:
     after_outage: int = 0
     client_wrong: int = 0
     problems: list[str] = field(default_factory=list)
+    wrong_senders: list[str] = field(default_factory=list)  # conversations to trace
 
     @property
     def ok(self) -> bool:
@@ -281,6 +282,29 @@ def stored_turns(database_url: str, senders: list[str]) -> dict[str, list[tuple[
             found[sender].append((kind, event.get("text") or "", turn))
     engine.dispose()
     return found
+
+
+def traces(database_url: str, senders: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every stored event of these conversations, in order: what a wrong answer followed."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    query = sa.text(
+        "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+        "WHERE sender_id IN :senders ORDER BY id"
+    ).bindparams(sa.bindparam("senders", expanding=True))
+    with engine.connect() as connection:
+        for row in connection.execute(query, {"senders": senders}):
+            data = json.loads(row.data)
+            found[row.sender_id].append({
+                "id": row.id, "type": row.type_name, "timestamp": row.timestamp,
+                "intent": row.intent_name, "action": row.action_name,
+                "text": data.get("text"), "name": data.get("name"), "value": data.get("value"),
+                "turn": (data.get("metadata") or {}).get("turn"),
+            })  # fmt: skip
+    engine.dispose()
+    return dict(found)
 
 
 def check(results: list[Result], database_url: str, bank: Bank, allow_unavailable: bool) -> Check:
@@ -331,6 +355,7 @@ def check(results: list[Result], database_url: str, bank: Bank, allow_unavailabl
                 outcome.after_outage += 1
             elif stored_reply != turn.expected:
                 outcome.wrong_answers += 1
+                outcome.wrong_senders.append(plan.sender)
                 outcome.problems.append(
                     f"{turn.id}: {turn.text!r} stored answer {stored_reply[:70]!r}, "
                     f"expected {turn.expected[:70]!r}"
@@ -757,7 +782,14 @@ async def main_async(args: argparse.Namespace) -> int:
             if fault == "kill-rasa":
                 env.cluster.start_rasa(0)
         text = format_report(reports)
+        wrong = sorted({s for r in reports for s in r.check.wrong_senders})
+        env_traces = traces(env.database_url, wrong) if wrong else {}
     print(text)
+    if wrong:
+        trace_file = ROOT / "results" / "loadtest-wrong-answers.json"
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        trace_file.write_text(json.dumps(env_traces, indent=1, default=str), encoding="utf-8")
+        print(f"Stored events of the {len(wrong)} conversations answered wrong: {trace_file}")
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text(text + "\n", encoding="utf-8")
