@@ -69,14 +69,14 @@ shell: $(MODEL) ## Talk to the assistant in the terminal (rasa shell, action ser
 	@scripts/run.sh --shell
 
 lint: $(VENV)/.installed-dev ## Ruff on the Python code
-	@$(VENV)/bin/ruff check actions scripts tests channels
-	@$(VENV)/bin/ruff format --check actions scripts tests channels
+	@$(VENV)/bin/ruff check actions components scripts tests channels
+	@$(VENV)/bin/ruff format --check actions components scripts tests channels
 
 validate: $(VENV)/.installed check-generated check-knowledge ## Rasa data validation (warnings are errors), knowledge and data agree
 	@$(RASA) data validate --domain domain --data data --config config.yml --fail-on-warning --quiet
 
-unit: $(VENV)/.installed-dev ## Unit tests: knowledge store, language, every action
-	@$(PY) -m pytest tests/actions tests/scripts -q
+unit: $(VENV)/.installed-dev ## Unit tests: knowledge store, language, every action, the intent classifier
+	@$(PY) -m pytest tests/actions tests/components tests/scripts -q
 
 stories: $(MODEL) ## Conversation stories in both languages (rasa test)
 	@$(RASA) test core --model $(MODEL) --stories tests/stories --e2e --fail-on-prediction-errors --out results/stories --quiet

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -34,12 +34,17 @@ WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 class Vocabulary:
     counts: dict[str, Counter]
 
+    @cached_property
+    def _smoothed_totals(self) -> tuple[int, int]:
+        """Words counted in each language, plus one per distinct word (add-one smoothing)."""
+        size = len(self.counts["fr"].keys() | self.counts["en"].keys())
+        return sum(self.counts["fr"].values()) + size, sum(self.counts["en"].values()) + size
+
     def log_ratio(self, words: Iterable[str]) -> float:
         """log P(words | French examples) - log P(words | English examples); words seen in
         neither count for nothing. Positive: French."""
         fr, en = self.counts["fr"], self.counts["en"]
-        size = len(fr.keys() | en.keys())
-        fr_total, en_total = sum(fr.values()) + size, sum(en.values()) + size
+        fr_total, en_total = self._smoothed_totals
         score = 0.0
         for word in words:
             word = word.lower()
