@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply
+from actions.base import MilaAction, Reply, mentioned_thing
 from actions.settings import get_settings
 
 # intent -> message key; anything else gets the general fallback.
 MESSAGES = {"out_of_scope": "out_of_scope", "mila_unknown": "mila_unknown"}
+MILA = re.compile(r"(?i)\bmila\b")
 
 
 class ActionDecline(MilaAction):
@@ -20,6 +23,18 @@ class ActionDecline(MilaAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         key = MESSAGES.get(intent, "fallback")
         limit = get_settings().suggestions if key in MESSAGES else None
-        out.say(key, topics=out.menu(limit))
+        topics = out.menu(limit)
+        thing = mentioned_thing(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if key == "out_of_scope" and (thing is not None or MILA.search(text)):
+            # "How much is tuition at Mila?" judged off-topic is still a question about Mila:
+            # "I don't have that information about Mila" is the honest answer, not "I only
+            # answer questions about Mila".
+            key = "mila_unknown"
+        if key == "mila_unknown" and thing is not None:
+            # What we do know about the thing named comes first among the suggestions.
+            topic = self.store.topic(thing.topic)
+            topics = list(dict.fromkeys([thing.topic, *topic.related]))[:limit]
+        out.say(key, topics=topics)
         # An off-topic turn ends the current topic: "tell me more" must not pick it up again.
         return [SlotSet("topic", None)]
