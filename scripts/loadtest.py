@@ -695,8 +695,9 @@ def profile(cluster: Cluster, out: Path) -> Iterator[None]:
 
 # Which part of the Rasa server a sample belongs to: the first match from the leaf down.
 CATEGORIES = [
-    ("NLU and dialogue model: TensorFlow, DIET, featurizers",
-     ("tensorflow", "keras", "rasa/nlu/", "rasa/utils/tensorflow", "sklearn", "scipy", "numpy")),
+    ("NLU: intent classifier (scikit-learn), entities, TensorFlow",
+     ("components/", "tensorflow", "keras", "rasa/nlu/", "rasa/utils/tensorflow", "sklearn",
+      "scipy", "numpy")),
     ("model graph (dask)", ("dask/", "rasa/engine/")),
     ("policies and dialogue state", ("rasa/core/policies", "rasa/shared/core/trackers.py",
                                      "rasa/core/featurizers", "rasa/shared/core/domain.py")),
