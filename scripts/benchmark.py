@@ -38,6 +38,8 @@ DOC = ROOT / "docs" / "benchmarks.md"
 CONFIGS = {
     "rasa_default": ROOT / "benchmark" / "configs" / "rasa_default.yml",
     "ours": ROOT / "config.yml",
+    # The pipeline chosen before the linear classifier, so that every run shows the difference.
+    "ours_diet": ROOT / "benchmark" / "configs" / "ours_diet.yml",
     "ours_spacy": ROOT / "benchmark" / "configs" / "spacy_fr.yml",
 }
 VARIANTS = ROOT / "benchmark" / "configs"  # --only <stem> runs any variant kept there

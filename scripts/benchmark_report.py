@@ -6,8 +6,9 @@ from typing import Any, Dict, List
 
 NAMES = {
     "rasa_default": "Rasa default pipeline",
-    "ours": "**Ours** (config.yml)",
-    "ours_spacy": "Ours + spaCy fr_core_news_md",
+    "ours": "**Ours** (config.yml, linear classifier)",
+    "ours_diet": "DIET (our pipeline until 2026-11-25)",
+    "ours_spacy": "DIET + spaCy fr_core_news_md",
     "tfidf": "TF-IDF nearest neighbour",
 }
 
