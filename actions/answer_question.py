@@ -5,9 +5,10 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply, mentioned_thing, words_besides_things
+from actions.base import MilaAction, Reply, mentioned_thing, proper_names, words_besides_things
 from actions.details import asked_details
 from actions.settings import get_settings
+from actions.subject import other_subject
 
 
 class ActionAnswerQuestion(MilaAction):
@@ -32,7 +33,13 @@ class ActionAnswerQuestion(MilaAction):
         if topic is None:
             out.say("thing_unknown", topics=out.menu())
             return []
-        if asked_details(self.store, tracker.latest_message.get("text") or "") - set(topic.details):
+        text = tracker.latest_message.get("text") or ""
+        settings = get_settings()
+        if other_subject(text, proper_names(), settings.own_words):
+            # "Who founded Amii?": the founding question, about someone else (actions/subject.py).
+            out.say("out_of_scope", topics=out.menu(settings.suggestions))
+            return [SlotSet("topic", None)]
+        if asked_details(self.store, text) - set(topic.details):
             # About this topic, but asking a detail its answer does not hold: say so, and offer
             # the topic rather than guess.
             out.say("mila_unknown", topics=[topic.id, *topic.related[:2]])

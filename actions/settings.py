@@ -23,6 +23,7 @@ class Settings:
     suggestions: int
     clarify_candidates: int
     thing_words: int
+    own_words: list
     function_words: dict
 
 

@@ -1,0 +1,52 @@
+"""A question recognised as a topic but about another organisation is declined."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.answer_question import ActionAnswerQuestion
+from actions.base import get_store, proper_names
+from actions.settings import get_settings
+from actions.subject import other_subject
+from tests.conftest import make_tracker, slot_events
+
+STORE = get_store()
+OWN = get_settings().own_words
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        ("Who founded Amii, the AI institute in Edmonton?", "Amii"),
+        ("La Croix-Rouge canadienne, c'est un organisme sans but lucratif ?", "Croix-Rouge"),
+        ("how many students does Concordia have", "Concordia"),
+        ("is the Vector Institute a non-profit", "Vector"),
+    ],
+)
+def test_a_question_naming_someone_else_is_about_them(text, other):
+    assert other_subject(text, proper_names(), OWN) == other
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who founded Mila?",
+        "Qui a fondé Mila ?",  # sentence start
+        "is it a non-profit?",  # no name at all
+        "is Polytechnique part of it?",  # a thing of knowledge/
+        "How many students are there in Montréal at the Quebec AI Institute?",  # own words
+        "where is it? « Mile-Ex », I read",  # quotation and own word
+        "how many users does Bonjour-santé have in Québec",
+    ],
+)
+def test_questions_about_mila_or_without_other_names_are_kept(text):
+    assert other_subject(text, proper_names(), OWN) is None
+
+
+async def test_the_topic_recognised_is_not_answered_for_someone_else(dispatcher):
+    tracker = make_tracker("Who founded Amii, the AI institute in Edmonton?", "faq_founding")
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] == STORE.message("out_of_scope", "en")
+    assert "1993" not in message["text"]
+    assert slot_events(events)["topic"] is None
