@@ -13,6 +13,7 @@ Order of precedence (see docs/design.md):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -87,6 +88,15 @@ def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
     }
 
 
+def _mostly_other_script(text: str) -> bool:
+    """At least two letters, and most of them not Latin (French and English are Latin)."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2:
+        return False
+    latin = sum(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+    return latin * 2 < len(letters)
+
+
 def decide(
     text: str,
     current: str | None,
@@ -102,6 +112,10 @@ def decide(
     if not isinstance(text, str) or text.startswith("/"):
         return LanguageDecision(fallback)
 
+    if _mostly_other_script(_strip_names(text, names)):
+        # Chinese, Arabic, Cyrillic...: neither French nor English, whatever the detector
+        # (which compares Latin-script languages only) would say.
+        return LanguageDecision(settings.default_language, other_language=True)
     found = detect(text, names)
     scores = found["scores"]
     if not scores:

@@ -46,6 +46,10 @@ def test_metadata_language_wins_over_detection():
         "¿Dónde está el instituto Mila en Montreal?",
         "Wie viele Studenten gibt es bei Mila?",
         "Quanti professori lavorano a Mila?",
+        # scripts the detector does not compare: recognised by their letters
+        "米拉研究所在哪里？",
+        "ما هو معهد ميلا؟",
+        "Где находится Mila?",
     ],
 )
 def test_other_languages_are_flagged_and_answered_in_the_default_language(text):
