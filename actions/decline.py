@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from actions.base import MilaAction, Reply, mentioned_thing
 from actions.settings import get_settings
+from actions.subject import MILA
 
 # intent -> message key; anything else gets the general fallback.
 MESSAGES = {"out_of_scope": "out_of_scope", "mila_unknown": "mila_unknown"}
-MILA = re.compile(r"(?i)\bmila\b")
 
 
 class ActionDecline(MilaAction):

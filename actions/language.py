@@ -22,7 +22,7 @@ from typing import Any
 from lingua import Language, LanguageDetectorBuilder
 
 from actions.settings import get_settings
-from actions.vocabulary import get_vocabulary
+from actions.vocabulary import WORD, get_vocabulary  # words as counted in the examples
 
 SUPPORTED = ("fr", "en")
 # Languages the detector compares: ours, and the ones visitors of a Montréal site most often
@@ -31,7 +31,6 @@ _DETECTED = (
     Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.GERMAN,
     Language.ITALIAN, Language.PORTUGUESE, Language.DUTCH,
 )  # fmt: skip
-WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -112,11 +111,12 @@ def decide(
     if not isinstance(text, str) or text.startswith("/"):
         return LanguageDecision(fallback)
 
-    if _mostly_other_script(_strip_names(text, names)):
+    plain = _strip_names(text, names)  # once, for the script check and the detector
+    if _mostly_other_script(plain):
         # Chinese, Arabic, Cyrillic...: neither French nor English, whatever the detector
         # (which compares Latin-script languages only) would say.
         return LanguageDecision(settings.default_language, other_language=True)
-    found = detect(text, names)
+    found = detect(plain)
     scores = found["scores"]
     if not scores:
         return LanguageDecision(fallback)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MILA = re.compile(r"(?i)\bmila\b")
@@ -20,15 +21,22 @@ MILA = re.compile(r"(?i)\bmila\b")
 SENTENCE_START = (".", "?", "!", ":", "«", '"', "(", "“")
 
 
+@lru_cache(maxsize=4)
+def _known_names(names: tuple[str, ...]) -> re.Pattern | None:
+    """One expression for all the names, built once per list. Not `\\b`: names such as
+    "Ph.D." or "Element A.I." end with a dot, after which `\\b` never matches before a space."""
+    if not names:
+        return None
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
+
+
 def other_subject(text: str, names: Iterable[str], own_words: Iterable[str]) -> str | None:
     """The first name in `text` that is neither Mila, nor a thing of knowledge/, nor one of
     `own_words`; None when the text names Mila or a known thing, or no other name."""
-    if MILA.search(text):
+    known = _known_names(tuple(names))
+    if MILA.search(text) or (known is not None and known.search(text)):
         return None
-    lowered = text.lower()
-    for name in names:
-        if re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", lowered):
-            return None
     own = {word.lower() for word in own_words}
     for match in TOKEN.finditer(text):
         word = match.group(0)
