@@ -266,45 +266,48 @@ class Check:
         return not (self.lost or self.out_of_order or self.wrong_answers or self.client_wrong)
 
 
-def stored_turns(database_url: str, senders: list[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """Per sender, the user and bot events in the order stored: (kind, text, turn id)."""
+def stored_events(database_url: str, senders: list[str], types: tuple[str, ...] = ()) -> list:
+    """The `events` rows of these conversations in the order stored: every type, or `types`."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(database_url)
-    found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    only = " AND type_name IN :types" if types else ""
     query = sa.text(
-        "SELECT sender_id, type_name, data FROM events "
-        "WHERE sender_id IN :senders AND type_name IN ('user', 'bot') ORDER BY id"
-    ).bindparams(sa.bindparam("senders", expanding=True))
-    with engine.connect() as connection:
-        for sender, kind, data in connection.execute(query, {"senders": senders}):
-            event = json.loads(data)
-            turn = (event.get("metadata") or {}).get("turn", "") if kind == "user" else ""
-            found[sender].append((kind, event.get("text") or "", turn))
-    engine.dispose()
+        "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
+        f"WHERE sender_id IN :senders{only} ORDER BY id"
+    ).bindparams(
+        sa.bindparam("senders", expanding=True),
+        *([sa.bindparam("types", expanding=True)] if types else []),
+    )
+    values = {"senders": senders, **({"types": list(types)} if types else {})}
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query, values))
+    finally:
+        engine.dispose()
+
+
+def stored_turns(database_url: str, senders: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """Per sender, the user and bot events in the order stored: (kind, text, turn id)."""
+    found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for row in stored_events(database_url, senders, ("user", "bot")):
+        event = json.loads(row.data)
+        turn = (event.get("metadata") or {}).get("turn", "") if row.type_name == "user" else ""
+        found[row.sender_id].append((row.type_name, event.get("text") or "", turn))
     return found
 
 
 def traces(database_url: str, senders: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Every stored event of these conversations, in order: what a wrong answer followed."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(database_url)
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    query = sa.text(
-        "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
-        "WHERE sender_id IN :senders ORDER BY id"
-    ).bindparams(sa.bindparam("senders", expanding=True))
-    with engine.connect() as connection:
-        for row in connection.execute(query, {"senders": senders}):
-            data = json.loads(row.data)
-            found[row.sender_id].append({
-                "id": row.id, "type": row.type_name, "timestamp": row.timestamp,
-                "intent": row.intent_name, "action": row.action_name,
-                "text": data.get("text"), "name": data.get("name"), "value": data.get("value"),
-                "turn": (data.get("metadata") or {}).get("turn"),
-            })  # fmt: skip
-    engine.dispose()
+    for row in stored_events(database_url, senders):
+        data = json.loads(row.data)
+        found[row.sender_id].append({
+            "id": row.id, "type": row.type_name, "timestamp": row.timestamp,
+            "intent": row.intent_name, "action": row.action_name,
+            "text": data.get("text"), "name": data.get("name"), "value": data.get("value"),
+            "turn": (data.get("metadata") or {}).get("turn"),
+        })  # fmt: skip
     return dict(found)
 
 
