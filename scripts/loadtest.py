@@ -388,6 +388,8 @@ class PhaseReport:
     client_errors: list[str] = field(default_factory=list)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     sustained: float = 0.0  # messages/s between the 10th and the 90th percentile answer
+    windows: list[dict[str, float]] = field(default_factory=list)  # latency over time
+    proxy: dict[str, dict[str, float]] = field(default_factory=dict)  # nginx's view of REST
 
     def cpu_ms_per_message(self) -> dict[str, float]:
         return {k: 1000 * v / (self.answered or 1) for k, v in self.cpu_seconds.items()}
@@ -586,6 +588,8 @@ async def run_phase(
         asyncio.create_task(_inject(env, fault, expected_duration, events)()) if fault else None
     )
     cpu_before = cpu_snapshot(env)
+    access_log = env.cluster.settings.run_dir / "access.log"
+    log_offset = access_log.stat().st_size if access_log.exists() else 0
     started = time.monotonic()
     results = await run_load(env.cluster.url, plans, think, seed, deadline)
     seconds = time.monotonic() - started
@@ -604,14 +608,76 @@ async def run_phase(
             samples[result.plan.channel].append(latency)
             samples["all"].append(latency)
     outcome = check(results, env.database_url, bank, allow_unavailable=fault == "kill-actions")
+    write_timeline(ROOT / "results" / f"loadtest-timeline-{name}.csv", results, started)
     return PhaseReport(
         name=name, conversations=conversations, turns=turns, seconds=seconds,
         answered=sum(len(r.latencies) for r in results),
         errors=sum(len(r.errors) for r in results), retries=sum(r.retries for r in results),
         latency={k: percentiles(v) for k, v in samples.items()}, check=outcome, events=events,
         client_errors=[e for r in results for e in r.errors], cpu_seconds=cpu,
-        sustained=sustained,
+        sustained=sustained, windows=windows(results, started),
+        proxy=proxy_times(access_log, log_offset),
     )  # fmt: skip
+
+
+WINDOW_SECONDS = 5.0
+
+
+def write_timeline(path: Path, results: list[Result], started: float) -> None:
+    """One line per answered message: when it was sent (seconds into the phase), how long
+    the answer took, its channel and conversation; to tell queueing from stalls."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = sorted(
+        (sent - started, latency, r.plan.channel, r.plan.sender)
+        for r in results for sent, latency in r.latencies
+    )  # fmt: skip
+    lines = ["sent_s,latency_ms,channel,sender"]
+    lines += [f"{sent:.3f},{latency * 1000:.1f},{channel},{sender}" for sent, latency, channel,
+              sender in rows]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def windows(results: list[Result], started: float) -> list[dict[str, float]]:
+    """Messages sent in each WINDOW_SECONDS window, and their latency percentiles."""
+    by_window: dict[int, list[float]] = defaultdict(list)
+    for result in results:
+        for sent, latency in result.latencies:
+            by_window[int((sent - started) // WINDOW_SECONDS)].append(latency)
+    return [
+        {"start": index * WINDOW_SECONDS, "rate": len(values) / WINDOW_SECONDS,
+         **percentiles(values)}
+        for index, values in sorted(by_window.items())
+    ]  # fmt: skip
+
+
+# The end of a line of log_format mila: $request_time "$upstream_addr" $upstream_response_time
+# (one time per upstream tried, comma-separated).
+ACCESS_TIMES = re.compile(r'(\d+\.\d+) "[^"]*" ([-\d., :]+)$')
+
+
+def proxy_times(access_log: Path, offset: int) -> dict[str, dict[str, float]]:
+    """nginx's request and upstream (Rasa) times of the REST messages logged after `offset`
+    (log_format mila in deploy/nginx/mila.conf.template): how much of a REST answer's latency
+    the replica itself took."""
+    if not access_log.exists():
+        return {}
+    with access_log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode("utf-8", errors="replace")
+    request, upstream = [], []
+    for line in text.splitlines():
+        if '"POST /webhooks/rest/webhook"' not in line:
+            continue
+        match = ACCESS_TIMES.search(line)
+        try:
+            upstream_seconds = sum(float(v) for v in match.group(2).replace(",", " ").split())
+            request.append(float(match.group(1)))
+        except (AttributeError, ValueError):
+            continue  # "-": no upstream answered
+        upstream.append(upstream_seconds)
+    if not request:
+        return {}
+    return {"nginx": percentiles(request), "rasa": percentiles(upstream)}
 
 
 def format_report(reports: list[PhaseReport]) -> str:
@@ -638,6 +704,26 @@ def format_report(reports: list[PhaseReport]) -> str:
             for k, v in sorted(r.latency.items()) if k != "all"
         )  # fmt: skip
         lines.append(f"- {r.name}: {per_channel}; {r.seconds:.0f} s")
+        if r.proxy:
+            lines.append(
+                "  - REST as nginx saw it: request p50 {:.0f} / p95 {:.0f} ms, of which the "
+                "replica (upstream) p50 {:.0f} / p95 {:.0f} ms".format(
+                    r.proxy["nginx"]["p50"],
+                    r.proxy["nginx"]["p95"],
+                    r.proxy["rasa"]["p50"],
+                    r.proxy["rasa"]["p95"],
+                )
+            )
+        if r.windows:
+            lines.append(
+                f"  - latency over time ({WINDOW_SECONDS:.0f} s windows, by time sent: msg/s "
+                "sent, p50 / p95 / max ms): "
+                + "; ".join(
+                    f"{w['start']:.0f} s {w['rate']:.0f}, {w['p50']:.0f} / {w['p95']:.0f} / "
+                    f"{w['max']:.0f}"
+                    for w in r.windows
+                )
+            )
         per_message = r.cpu_ms_per_message()
         server = sum(v for k, v in per_message.items() if k != "load generator")
         if server:
