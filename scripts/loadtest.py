@@ -388,6 +388,9 @@ class PhaseReport:
     client_errors: list[str] = field(default_factory=list)
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     sustained: float = 0.0  # messages/s between the 10th and the 90th percentile answer
+    # Latency of the messages sent between the 10th and the 90th percentile answer: at full
+    # load, without the ramp-up and the tail.
+    sustained_latency: dict[str, float] = field(default_factory=dict)
     windows: list[dict[str, float]] = field(default_factory=list)  # latency over time
     proxy: dict[str, dict[str, float]] = field(default_factory=dict)  # nginx's view of REST
 
@@ -535,14 +538,16 @@ def _children() -> dict[int, list[int]]:
 
 
 def _cpu_seconds(root: int, tree: dict[int, list[int]]) -> float:
-    """User + system CPU time of `root` and its descendants (live ones)."""
+    """User + system CPU time of `root` and its live descendants, plus that of the children
+    they have reaped (PostgreSQL's backends exit when a replica's connections close: without
+    their reaped time, its CPU would shrink between two snapshots)."""
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
         with contextlib.suppress(OSError, ValueError, IndexError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -599,9 +604,13 @@ async def run_phase(
         await injector
     finished = sorted(sent + latency for r in results for sent, latency in r.latencies)
     sustained = 0.0
+    sustained_latencies: list[float] = []
     if len(finished) >= 10:
         first, last = finished[len(finished) // 10], finished[len(finished) * 9 // 10]
         sustained = (len(finished) * 0.8) / max(last - first, 1e-6)
+        sustained_latencies = [
+            latency for r in results for sent, latency in r.latencies if first <= sent <= last
+        ]  # fmt: skip
     samples = defaultdict(list)
     for result in results:
         for _, latency in result.latencies:
@@ -615,7 +624,8 @@ async def run_phase(
         errors=sum(len(r.errors) for r in results), retries=sum(r.retries for r in results),
         latency={k: percentiles(v) for k, v in samples.items()}, check=outcome, events=events,
         client_errors=[e for r in results for e in r.errors], cpu_seconds=cpu,
-        sustained=sustained, windows=windows(results, started),
+        sustained=sustained, sustained_latency=percentiles(sustained_latencies),
+        windows=windows(results, started),
         proxy=proxy_times(access_log, log_offset),
     )  # fmt: skip
 
@@ -704,6 +714,13 @@ def format_report(reports: list[PhaseReport]) -> str:
             for k, v in sorted(r.latency.items()) if k != "all"
         )  # fmt: skip
         lines.append(f"- {r.name}: {per_channel}; {r.seconds:.0f} s")
+        if r.sustained_latency.get("n"):
+            lat = r.sustained_latency
+            lines.append(
+                f"  - at full load (messages sent between the 10th and the 90th percentile "
+                f"answer, n={lat['n']}): {r.sustained:.1f} msg/s answered, p50 {lat['p50']:.0f}"
+                f" / p95 {lat['p95']:.0f} / p99 {lat['p99']:.0f} ms"
+            )
         if r.proxy:
             lines.append(
                 "  - REST as nginx saw it: request p50 {:.0f} / p95 {:.0f} ms, of which the "
