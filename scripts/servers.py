@@ -136,7 +136,8 @@ def running_assistant(
         processes.append(actions)
         rasa_log = workdir / "rasa.log"
         rasa = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
+            [str(BIN / "python"), "-m", "production.serve", "--model", str(model),
+             "--interface", "127.0.0.1",
              "--port", str(rasa_port), "--endpoints", "endpoints.yml",
              "--credentials", environment.get("MILA_CREDENTIALS", "credentials.yml")],
             cwd=ROOT, env=environment, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT,
