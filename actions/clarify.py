@@ -20,12 +20,14 @@ class ActionClarify(MilaAction):
         if self._previous_turn_was_clarification(tracker):
             out.say("fallback", topics=out.menu())
             return []
-        ranking = [
-            entry.get("name")
+        entries = [
+            entry
             for entry in tracker.latest_message.get("intent_ranking") or []
             if entry.get("name") != "nlu_fallback"
         ][:RANKING_DEPTH]
-        topics = [self._topic_of(name, tracker) for name in ranking]
+        topics = [self._topic_of(entry.get("name"), tracker) for entry in entries]
+        if entries and self._probably_unknown(entries[0]):
+            return self._unknown(out, tracker, topics[1:])
         if len(topics) >= 2 and topics[0] is not None and topics[0] == topics[1]:
             # "c'est quoi l'espace cdpq": faq_espace_cdpq and ask_about_thing(cdpq) are close,
             # but both mean the same topic: nothing to clarify.
@@ -39,6 +41,24 @@ class ActionClarify(MilaAction):
             return []
         out.did_you_mean(candidates)
         return []
+
+    @staticmethod
+    def _probably_unknown(best: dict) -> bool:
+        """The best guess is a question about Mila that the knowledge does not answer."""
+        return (
+            best.get("name") == "mila_unknown"
+            and float(best.get("confidence") or 0.0) >= get_settings().unknown_min_confidence
+        )
+
+    def _unknown(self, out: Reply, tracker: Tracker, runners_up: list) -> list[EventType]:
+        """ "I don't have that information about Mila", offering first the topic of the thing
+        named, then the topics NLU ranked next, then the menu."""
+        thing = mentioned_thing(tracker)
+        first = [thing.topic] if thing is not None else []
+        limit = get_settings().suggestions
+        topics = [*first, *(t for t in runners_up if t is not None), *out.menu()]
+        out.say("mila_unknown", topics=list(dict.fromkeys(topics))[:limit])
+        return [SlotSet("topic", None)]
 
     def _topic_of(self, intent: str, tracker: Tracker):
         """The topic an intent of the ranking stands for, if any."""

@@ -22,6 +22,7 @@ class Settings:
     other_language_max_fr_en: float
     suggestions: int
     clarify_candidates: int
+    unknown_min_confidence: float
     thing_words: int
     own_words: list
     function_words: dict

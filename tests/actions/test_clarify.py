@@ -83,3 +83,70 @@ async def test_two_close_intents_meaning_the_same_topic_are_answered_directly(di
     events = await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.topic("espace_cdpq").answer["fr"]
     assert slot_events(events)["topic"] == "espace_cdpq"
+
+
+UNKNOWN_FIRST = [
+    {"name": "nlu_fallback", "confidence": 0.5},
+    {"name": "mila_unknown", "confidence": 0.46},
+    {"name": "faq_students", "confidence": 0.3},
+    {"name": "faq_professors", "confidence": 0.1},
+]
+
+
+async def test_an_unsure_unknown_question_is_told_so_with_the_closest_topics(dispatcher):
+    tracker = make_tracker(
+        "how many students graduated last year",
+        "nlu_fallback",
+        ranking=UNKNOWN_FIRST,
+        slots={"language": "en", "topic": "founding"},
+    )
+    events = await ActionClarify().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] == STORE.message("mila_unknown", "en")
+    payloads = [button["payload"] for button in message["buttons"]]
+    assert payloads[:2] == ["/faq_students", "/faq_professors"]
+    assert len(payloads) == 3  # settings.yml: suggestions
+    # No answer was given: "tell me more" must not deepen the topic before.
+    assert slot_events(events)["topic"] is None
+
+
+async def test_the_thing_named_comes_first_among_the_topics_offered(dispatcher):
+    tracker = make_tracker(
+        "which subjects does korbit teach",
+        "nlu_fallback",
+        ranking=UNKNOWN_FIRST,
+        entities=[entity("application", "Korbit", 19, 25)],
+        slots={"language": "en"},
+    )
+    await ActionClarify().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/faq_korbit"
+
+
+async def test_a_weak_unknown_guess_still_asks_did_you_mean(dispatcher):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "mila_unknown", "confidence": 0.39},
+        {"name": "faq_students", "confidence": 0.35},
+        {"name": "faq_professors", "confidence": 0.1},
+    ]
+    tracker = make_tracker(
+        "students then", "nlu_fallback", ranking=ranking, slots={"language": "en"}
+    )
+    await ActionClarify().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.message("clarify", "en")
+
+
+async def test_a_second_miss_ends_in_the_fallback_even_when_unknown_is_first(dispatcher):
+    tracker = make_tracker(
+        "hmm graduates",
+        "nlu_fallback",
+        ranking=UNKNOWN_FIRST,
+        slots={"language": "en"},
+        events=[
+            user_turn("how many graduated"),
+            bot_action("action_clarify"),
+            bot_action("action_listen"),
+        ],
+    )
+    await ActionClarify().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")
