@@ -383,6 +383,42 @@ def threshold_sweep(records: Dict[str, List[Dict[str, Any]]]) -> List[Dict[str, 
     return rows
 
 
+def unknown_sweep(records: Dict[str, List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    """What `unknown_min_confidence` (actions/settings.yml) would do, from the recorded replies:
+    a question sent to "did you mean" whose best guess is mila_unknown with at least that
+    confidence gets "I don't have that information" instead. Per language: questions answered
+    right, and topic questions told "I don't have that information" (those stay wrong)."""
+    from actions.settings import get_settings
+
+    chosen = get_settings().unknown_min_confidence
+    rows = []
+    for threshold in (0.3, 0.35, 0.4, 0.45, None):
+        row: Dict[str, Any] = {"unknown_min_confidence": threshold, "chosen": threshold == chosen}
+        for lang in ("en", "fr"):
+            questions = [r for r in records["questions"] if r["lang"] == lang]
+            right = told_unknown = 0
+            for record in questions:
+                ranking = record.get("ranking") or []
+                unsure_unknown = (
+                    record.get("predicted") == "nlu_fallback"
+                    and ranking
+                    and ranking[0][0] == "mila_unknown"
+                )
+                if not unsure_unknown:
+                    right += bool(record.get("correct"))
+                elif threshold is not None and ranking[0][1] >= threshold:
+                    right += record["expected"] == "mila_unknown" and (
+                        record.get("reply_lang") == lang
+                    )
+                    told_unknown += record["expected"] != "mila_unknown"
+            row[lang] = {
+                "answer_correct": _ratio(right, len(questions)),
+                "topics_told_unknown": told_unknown,
+            }
+        rows.append(row)
+    return rows
+
+
 # ------------------------------------------------------------------ language identification
 
 
@@ -611,6 +647,7 @@ def main(argv=None) -> int:
             )
         results[name] = {**info, **summarise(evaluation), "records": evaluation["records"]}
         results[name]["threshold_sweep"] = threshold_sweep(evaluation["records"])
+        results[name]["unknown_sweep"] = unknown_sweep(evaluation["records"])
         if name == "ours":
             log("measuring the real servers (start-up, memory, REST latency)...")
             results[name]["servers"] = measure_servers(model, args.requests)

@@ -155,6 +155,30 @@ def render(
                 f"| {row['threshold']} | {row['ambiguity_threshold']} | {row['kept_right']} % | "
                 f"{row['kept_wrong']} % | {row['did_you_mean']} % | {row['offtopic_as_faq']} % |"
             )
+    if ours and ours.get("unknown_sweep"):
+        lines += [
+            "",
+            "## Unsure, but probably unanswerable (actions/settings.yml, unknown_min_confidence)",
+            "",
+            "Below the fallback threshold, a message whose best guess is `mila_unknown` with at",
+            'least this confidence gets "I don\'t have that information" and the closest topics',
+            'instead of "did you mean" (none: always "did you mean"). From the recorded replies,',
+            "without retraining: questions answered right, and topic questions told that the",
+            "information is missing (wrong either way). Off-topic messages are declined either",
+            "way. Chosen value in bold.",
+            "",
+            "| unknown_min_confidence | answer correct en / fr | topic questions told unknown "
+            "en / fr |",
+            "|---|---|---|",
+        ]
+        for row in ours["unknown_sweep"]:
+            value = row["unknown_min_confidence"]
+            mark = "**" if row.get("chosen") else ""
+            lines.append(
+                f"| {mark}{'none' if value is None else value}{mark} | "
+                f"{row['en']['answer_correct']} % / {row['fr']['answer_correct']} % | "
+                f"{row['en']['topics_told_unknown']} / {row['fr']['topics_told_unknown']} |"
+            )
     if ours:
         lines += ["", "## Our pipeline: confusions and failures", ""]
         lines += [
