@@ -15,7 +15,11 @@ from actions import language
 from actions.knowledge import THING_TYPES, KnowledgeStore, Thing, Topic, load_store
 from actions.settings import get_settings
 
-ANSWERING_ACTIONS = ("action_answer_question", "action_tell_more")
+# The actions that may answer a topic's question ("did you mean" answers directly when the two
+# close intents mean one topic): the latest of them tells what the visitor last read.
+ANSWERING_ACTIONS = ("action_answer_question", "action_clarify", "action_tell_more")
+# The payload of the "something else" button, which only "did you mean" offers.
+SOMETHING_ELSE = "/something_else"
 # "Was this helpful?" votes, as sent in the buttons' payloads (actions/feedback.py records them).
 VOTES = ("yes", "no")
 
@@ -130,7 +134,7 @@ class Reply:
         """Ask "did you mean:" with the topics' questions and "something else" as buttons."""
         something_else = {
             "title": self.store.message("something_else_button", self.lang),
-            "payload": "/something_else",
+            "payload": SOMETHING_ELSE,
         }
         self.say("clarify", topics=topic_ids, extra=[something_else])
 

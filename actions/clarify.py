@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply, mentioned_thing
+from actions.base import SOMETHING_ELSE, MilaAction, Reply, mentioned_thing
 from actions.settings import get_settings
 
 # How far down the ranking a topic may be and still be offered; further down, it is a guess.
@@ -71,7 +71,9 @@ class ActionClarify(MilaAction):
         return None
 
     def _previous_turn_was_clarification(self, tracker: Tracker) -> bool:
-        """True when the bot's last turn, before this user message, asked "did you mean"."""
+        """True when the bot's last turn, before this user message, asked "did you mean" (its
+        buttons end with "something else"). This action also answers directly when the close
+        intents mean one topic: a visitor asking that again has not missed twice."""
         seen_user = False
         for event in reversed(tracker.events):
             kind = event.get("event")
@@ -79,8 +81,8 @@ class ActionClarify(MilaAction):
                 if seen_user:
                     return False
                 seen_user = True
-            elif (
-                kind == "action" and seen_user and event.get("name") not in ("action_listen", None)
-            ):
-                return event.get("name") == self.name()
+            elif kind == "bot" and seen_user:
+                buttons = (event.get("data") or {}).get("buttons") or []
+                if any(button.get("payload") == SOMETHING_ELSE for button in buttons):
+                    return True
         return False

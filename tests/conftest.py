@@ -56,6 +56,12 @@ def bot_action(name: str) -> dict[str, Any]:
     return {"event": "action", "name": name}
 
 
+def bot_says(text: str, payloads: list[str] = ()) -> dict[str, Any]:
+    """A bot message as Rasa stores it, with buttons carrying `payloads`."""
+    buttons = [{"title": payload, "payload": payload} for payload in payloads]
+    return {"event": "bot", "text": text, "data": {"buttons": buttons}}
+
+
 def user_turn(text: str) -> dict[str, Any]:
     return {"event": "user", "text": text, "parse_data": {}, "metadata": {}}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.base import get_store
 from actions.clarify import ActionClarify
-from tests.conftest import bot_action, entity, make_tracker, slot_events, user_turn
+from tests.conftest import bot_action, bot_says, entity, make_tracker, slot_events, user_turn
 
 STORE = get_store()
 RANKING = [
@@ -47,6 +47,7 @@ async def test_a_second_miss_ends_in_the_honest_fallback(dispatcher):
         events=[
             user_turn("how many people"),
             bot_action("action_clarify"),
+            bot_says("Did you mean:", ["/faq_professors", "/faq_students", "/something_else"]),
             bot_action("action_listen"),
         ],
     )
@@ -145,8 +146,35 @@ async def test_a_second_miss_ends_in_the_fallback_even_when_unknown_is_first(dis
         events=[
             user_turn("how many graduated"),
             bot_action("action_clarify"),
+            bot_says("Did you mean:", ["/faq_students", "/something_else"]),
             bot_action("action_listen"),
         ],
     )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")
+
+
+async def test_asking_again_what_was_answered_directly_is_not_a_second_miss(dispatcher):
+    # "What is Bonjour-santé?" twice in a row, both times faq_bonjour_sante and ask_about_thing
+    # close (the load test of 2026-11-26 01:42 got the fallback the second time).
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "faq_bonjour_sante", "confidence": 0.47},
+        {"name": "ask_about_thing", "confidence": 0.45},
+    ]
+    first_answer = STORE.topic("bonjour_sante").answer["en"]
+    tracker = make_tracker(
+        "What is Bonjour-santé?",
+        "nlu_fallback",
+        ranking=ranking,
+        entities=[entity("application", "bonjour_sante", 8, 21)],
+        slots={"language": "en", "topic": "bonjour_sante"},
+        events=[
+            user_turn("What is Bonjour-santé?"),
+            bot_action("action_clarify"),
+            bot_says(first_answer, ["/faq_applications", '/vote{"helpful": "yes"}']),
+            bot_action("action_listen"),
+        ],
+    )
+    await ActionClarify().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == first_answer

@@ -57,3 +57,24 @@ async def test_a_malformed_topic_slot_is_treated_as_no_topic(dispatcher):
     tracker = make_tracker("tell me more", "tell_more", slots={"language": "en", "topic": ["x"]})
     await ActionTellMore().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("tell_more_no_topic", "en")
+
+
+async def test_it_deepens_an_answer_that_did_you_mean_gave_directly(dispatcher):
+    # The load test of 2026-11-26 01:44: "tell me more" about location, then "What is
+    # Bonjour-santé?" answered by action_clarify (two close intents, one topic), then "tell me
+    # more" got "that's all I know": the last *answer* was not the long one.
+    tracker = make_tracker(
+        "tell me more",
+        "tell_more",
+        slots={"language": "en", "topic": "bonjour_sante"},
+        events=[
+            user_turn("Where is Mila located?"),
+            bot_action("action_answer_question"),
+            user_turn("tell me more"),
+            bot_action("action_tell_more"),
+            user_turn("What is Bonjour-santé?"),
+            bot_action("action_clarify"),
+        ],
+    )
+    await ActionTellMore().run(dispatcher, tracker, {})
+    assert dispatcher.messages[0]["text"] == STORE.topic("bonjour_sante").more["en"]
