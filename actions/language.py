@@ -4,7 +4,9 @@ Order of precedence (see docs/design.md):
 1. a `language` ("fr"/"en") in the message metadata (the web widget's toggle) wins;
 2. button payloads ("/faq_x") and short messages keep the conversation's language;
 3. otherwise a message clearly in another language is flagged so that the action answers
-   "I speak French and English"; between French and English, two or more function words
+   "I speak French and English" (the detector below, or, for the Latin-script languages it
+   does not compare, words unknown to our examples and a broad detector that agrees: see
+   `_unknown_latin_language`); between French and English, two or more function words
    decide, then the words of our own training examples (actions/vocabulary.py) when they are
    clear, then the detector;
 4. with nothing to go on, the configured default language.
@@ -48,9 +50,22 @@ def _detector():
     )
 
 
+@lru_cache(maxsize=1)
+def _broad_detector():
+    """Every Latin-script language lingua knows (49), in its low-accuracy mode: a tenth of the
+    memory of the full models, good enough for a second opinion on whole sentences."""
+    return (
+        LanguageDetectorBuilder.from_languages(*Language.all_with_latin_script())
+        .with_low_accuracy_mode()
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
 def warm_up() -> None:
-    """Load the detector's models and count the training words now, not at the first message."""
+    """Load the detectors' models and count the training words now, not at the first message."""
     _detector()
+    _broad_detector()
     get_vocabulary()
 
 
@@ -85,6 +100,24 @@ def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
         "function_words": counts,
         "training_words": get_vocabulary().log_ratio(words),
     }
+
+
+def _unknown_latin_language(words: list[str]) -> bool:
+    """A Polish, Danish or Swahili sentence: the detector above, which compares seven
+    languages, reads it as French, English or Italian. Two signs that must agree: fewer than
+    `other_language_max_known_words` of its words appear in our French or English training
+    examples, and the broad detector finds it less than `other_language_broad_max_fr_en`
+    French or English. Neither alone is enough: a French question full of rare words, or an
+    English fragment the broad detector reads as Dutch (benchmarks.md, other-language grid)."""
+    settings = get_settings()
+    if len(words) < settings.other_language_min_words:
+        return False
+    share = get_vocabulary().known_share(words)
+    if share is None or share >= settings.other_language_max_known_words:
+        return False
+    values = _broad_detector().compute_language_confidence_values(" ".join(words))
+    ours = sum(v.value for v in values if v.language in (Language.FRENCH, Language.ENGLISH))
+    return ours < settings.other_language_broad_max_fr_en
 
 
 def _mostly_other_script(text: str) -> bool:
@@ -127,7 +160,7 @@ def decide(
         and best not in SUPPORTED
         and scores[best] >= settings.other_language_min_confidence
         and fr + en < settings.other_language_max_fr_en
-    ):
+    ) or _unknown_latin_language(WORD.findall(plain)):
         return LanguageDecision(settings.default_language, other_language=True)
     if found["words"] < settings.short_message_words and current in SUPPORTED:
         return LanguageDecision(current)

@@ -20,6 +20,9 @@ class Settings:
     training_words_min_log_ratio: float
     other_language_min_confidence: float
     other_language_max_fr_en: float
+    other_language_min_words: int
+    other_language_max_known_words: float
+    other_language_broad_max_fr_en: float
     suggestions: int
     clarify_candidates: int
     unknown_min_confidence: float

@@ -52,6 +52,14 @@ class Vocabulary:
                 score += math.log((fr[word] + 1) / fr_total) - math.log((en[word] + 1) / en_total)
         return score
 
+    def known_share(self, words: Iterable[str]) -> float | None:
+        """Share of `words` seen in the French or English examples; None without examples
+        (nothing to compare with) or without words."""
+        words = [word.lower() for word in words]
+        if not words or not (self.counts["fr"] or self.counts["en"]):
+            return None
+        return sum(w in self.counts["fr"] or w in self.counts["en"] for w in words) / len(words)
+
 
 def examples(path: Path) -> Iterable[str]:
     """The plain text of every example of one NLU file, annotations removed."""

@@ -34,6 +34,7 @@ from scripts.servers import ROOT, base_env, running_assistant
 
 OUT = ROOT / "benchmark" / "out"
 HELDOUT = ROOT / "benchmark" / "heldout.yml"
+INFORMAL = ROOT / "benchmark" / "informal.yml"
 DOC = ROOT / "docs" / "benchmarks.md"
 CONFIGS = {
     "rasa_default": ROOT / "benchmark" / "configs" / "rasa_default.yml",
@@ -59,6 +60,11 @@ def percentile(values: List[float], q: float) -> float:
 
 
 # --------------------------------------------------------------------------- held-out set
+
+
+def load_informal() -> List[str]:
+    """Informal French and English messages that must keep their language."""
+    return yaml.safe_load(INFORMAL.read_text(encoding="utf-8"))["messages"]
 
 
 def load_heldout() -> Dict[str, List[Dict[str, Any]]]:
@@ -494,36 +500,54 @@ def language_grid(heldout) -> List[Dict[str, Any]]:
 
 
 def other_language_grid(heldout) -> List[Dict[str, Any]]:
-    """'I speak French and English' decisions for a grid of the two other-language settings:
-    share of other-language messages recognised, and French or English messages declined."""
+    """'I speak French and English' decisions for a grid of the other-language settings: share
+    of other-language messages recognised, French or English messages declined, and informal
+    ones (benchmark/informal.yml) declined. First the main detector's two settings, then the
+    second look's share of known words (0: without it)."""
     from actions.base import proper_names
     from actions.settings import get_settings
 
     ours = heldout["questions"] + heldout["offtopic"]
     others = heldout["other_language"]
+    informal = [{"text": text} for text in load_informal()]
     names = proper_names()
     chosen = get_settings()
+    settings = [
+        (confidence, max_fr_en, chosen.other_language_max_known_words)
+        for confidence in (0.4, 0.5)
+        for max_fr_en in (0.25, 0.3, 0.35, 0.4)
+    ] + [
+        (chosen.other_language_min_confidence, chosen.other_language_max_fr_en, known)
+        for known in (0.0, 0.1, 0.3, 0.4, 0.5)
+        if known != chosen.other_language_max_known_words
+    ]
     rows = []
-    for confidence in (0.4, 0.5):
-        for max_fr_en in (0.25, 0.3, 0.35, 0.4):
-            with _language_settings(
-                other_language_min_confidence=confidence, other_language_max_fr_en=max_fr_en
-            ) as language:
+    for confidence, max_fr_en, known in settings:
+        with _language_settings(
+            other_language_min_confidence=confidence,
+            other_language_max_fr_en=max_fr_en,
+            other_language_max_known_words=known,
+        ) as language:
 
-                def declined(items, language=language):
-                    return sum(
-                        language.decide(i["text"], None, names=names).other_language for i in items
-                    )
+            def declined(items, language=language):
+                return sum(
+                    language.decide(i["text"], None, names=names).other_language for i in items
+                )
 
-                rows.append({
-                    "min_confidence": confidence,
-                    "max_fr_en": max_fr_en,
-                    "chosen": (confidence, max_fr_en)
-                    == (chosen.other_language_min_confidence, chosen.other_language_max_fr_en),
-                    "recognised": _ratio(declined(others), len(others)),
-                    "fr_en_declined": declined(ours),
-                    "fr_en_messages": len(ours),
-                })  # fmt: skip
+            rows.append({
+                "min_confidence": confidence,
+                "max_fr_en": max_fr_en,
+                "max_known_words": known,
+                "chosen": (confidence, max_fr_en, known) == (
+                    chosen.other_language_min_confidence, chosen.other_language_max_fr_en,
+                    chosen.other_language_max_known_words,
+                ),
+                "recognised": _ratio(declined(others), len(others)),
+                "fr_en_declined": declined(ours),
+                "fr_en_messages": len(ours),
+                "informal_declined": declined(informal),
+                "informal_messages": len(informal),
+            })  # fmt: skip
     return rows
 
 

@@ -122,19 +122,29 @@ def render(
             "",
             'Messages in another language, answered "I speak French and English" when the best',
             "other language scores at least `other_language_min_confidence` and French and",
-            "English together less than `other_language_max_fr_en`: share of the other-language",
-            "messages recognised, and French or English messages wrongly declined. Chosen values",
-            "in bold.",
+            "English together less than `other_language_max_fr_en`, or, for the Latin-script",
+            "languages that detector does not compare, when fewer than",
+            "`other_language_max_known_words` of the words are in our training examples (0: not",
+            "used) and a broad detector agrees: share of the other-language messages recognised,",
+            "French or English held-out messages wrongly declined, and informal French or English",
+            "messages (benchmark/informal.yml) wrongly declined. Chosen values in bold.",
             "",
-            "| min confidence | max fr + en | other languages recognised "
-            "| French or English declined |",
-            "|---|---|---|---|",
+            "| min confidence | max fr + en | max known words | other languages recognised "
+            "| French or English declined | informal declined |",
+            "|---|---|---|---|---|---|",
         ]
         for row in other_grid:
             mark = "**" if row["chosen"] else ""
+            known = row.get("max_known_words", 0.0)
+            informal = (
+                f"{row['informal_declined']} of {row['informal_messages']}"
+                if "informal_declined" in row
+                else "-"
+            )
             lines.append(
                 f"| {mark}{row['min_confidence']}{mark} | {mark}{row['max_fr_en']}{mark} | "
-                f"{row['recognised']} % | {row['fr_en_declined']} of {row['fr_en_messages']} |"
+                f"{mark}{known}{mark} | {row['recognised']} % | "
+                f"{row['fr_en_declined']} of {row['fr_en_messages']} | {informal} |"
             )
     ours = configs.get("ours")
     if ours and ours.get("threshold_sweep"):

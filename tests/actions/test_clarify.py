@@ -65,7 +65,7 @@ async def test_no_topic_in_the_ranking_means_fallback_not_a_guess(dispatcher):
         {"name": "greet", "confidence": 0.2},
     ]
     tracker = make_tracker(
-        "blorp blorp blorp", "nlu_fallback", ranking=ranking, slots={"language": "en"}
+        "what is the blorp of mila", "nlu_fallback", ranking=ranking, slots={"language": "en"}
     )
     await ActionClarify().run(dispatcher, tracker, {})
     assert dispatcher.messages[0]["text"] == STORE.message("fallback", "en")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from actions.base import proper_names
 from actions.language import decide
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -56,6 +61,49 @@ def test_other_languages_are_flagged_and_answered_in_the_default_language(text):
     decision = decide(text, "en", names=proper_names())
     assert decision.other_language
     assert decision.language == "fr"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Latin-script languages the main detector does not compare: few of their words are in
+        # our examples, and the broad detector does not find them French or English
+        "Gdzie dokładnie znajduje się instytut Mila?",
+        "Hvem grundlagde Mila, og hvornår?",
+        "Mila inatoa programu gani za uzamivu?",
+        "Mila có bao nhiêu giáo sư?",
+        "Mila'nın kurucusu kimdir?",
+        "Kerro minulle Mila-instituutista lisää",
+        "Berapa banyak mahasiswa di Mila sekarang?",
+        "Hány professzor dolgozik a Milánál?",
+    ],
+)
+def test_other_latin_script_languages_are_flagged_too(text):
+    decision = decide(text, "en", names=proper_names())
+    assert decision.other_language
+    assert decision.language == "fr"
+
+
+# Informal French and English, full of words our examples do not hold: never "I speak French
+# and English". A looser `other_language_max_known_words` (0.3) declines six of them.
+INFORMAL = yaml.safe_load((ROOT / "benchmark" / "informal.yml").read_text(encoding="utf-8"))[
+    "messages"
+]
+
+
+@pytest.mark.parametrize("text", INFORMAL)
+def test_informal_french_and_english_is_not_taken_for_another_language(text):
+    assert not decide(text, None, names=proper_names()).other_language
+
+
+def test_without_training_examples_only_the_main_detector_flags_other_languages(monkeypatch):
+    from actions import language, vocabulary
+
+    empty = vocabulary.Vocabulary({"fr": vocabulary.Counter(), "en": vocabulary.Counter()})
+    monkeypatch.setattr(language, "get_vocabulary", lambda: empty)
+    # Swahili, flagged above by the second look; the main detector reads it as French
+    assert not language._unknown_latin_language("Mila inatoa programu gani za uzamivu".split())
+    assert decide("¿Dónde está el instituto Mila en Montreal?", "en").other_language
 
 
 def test_default_language_is_configurable(monkeypatch):

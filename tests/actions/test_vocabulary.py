@@ -64,3 +64,16 @@ def test_an_empty_vocabulary_leaves_the_detector_in_charge(monkeypatch):
     empty = Vocabulary({"fr": vocabulary.Counter(), "en": vocabulary.Counter()})
     monkeypatch.setattr(language, "get_vocabulary", lambda: empty)
     assert decide(proper_names()) == "en"
+
+
+def test_known_share_counts_the_words_seen_in_either_language():
+    vocabulary_ = Vocabulary(
+        {"fr": vocabulary.Counter({"combien": 2}), "en": vocabulary.Counter({"how": 3})}
+    )
+    assert vocabulary_.known_share(["Combien", "how", "ilu", "studentow"]) == 0.5
+    assert vocabulary_.known_share([]) is None
+
+
+def test_without_examples_no_word_is_judged_unknown():
+    empty = Vocabulary({"fr": vocabulary.Counter(), "en": vocabulary.Counter()})
+    assert empty.known_share(["ilu", "studentow"]) is None
