@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions.base import MilaAction, Reply, mentioned_thing, proper_names, words_besides_things
 from actions.details import asked_details
 from actions.settings import get_settings
-from actions.subject import other_subject
+from actions.subject import other_organisation, other_subject
 
 
 class ActionAnswerQuestion(MilaAction):
@@ -35,8 +35,11 @@ class ActionAnswerQuestion(MilaAction):
             return []
         text = tracker.latest_message.get("text") or ""
         settings = get_settings()
-        if other_subject(text, proper_names(), settings.own_words):
-            # "Who founded Amii?": the founding question, about someone else (actions/subject.py).
+        if other_subject(text, proper_names(), settings.own_words) or other_organisation(
+            text, self.store.things.values(), topic.id, settings.separate_organisations
+        ):
+            # "Who founded Amii?", "How many students are enrolled at McGill?": the founding or
+            # students question, about someone else (actions/subject.py).
             out.say("out_of_scope", topics=out.menu(settings.suggestions))
             return [SlotSet("topic", None)]
         if asked_details(self.store, text) - set(topic.details):

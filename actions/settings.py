@@ -28,6 +28,7 @@ class Settings:
     unknown_min_confidence: float
     thing_words: int
     own_words: list
+    separate_organisations: list
     function_words: dict
 
 

@@ -7,6 +7,11 @@ knowledge/, but names something else with a capital letter in the middle of a se
 about that something else: the assistant declines it instead of answering with Mila's fact.
 Words that are capitalised but belong to Mila's own story (Montréal, Québec, Canada, AI...) are
 listed in `own_words` (actions/settings.yml).
+
+The partner universities and the companies of knowledge/ are organisations of their own: "How
+many students are enrolled at McGill?" is about McGill's students, not Mila's. A question that
+names one of them but not Mila, recognised as another topic than the one that thing belongs
+to, is about that organisation (`other_organisation`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+
+from actions.knowledge import Thing
 
 TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MILA = re.compile(r"(?i)\bmila\b")
@@ -46,4 +53,21 @@ def other_subject(text: str, names: Iterable[str], own_words: Iterable[str]) -> 
         if not before or before.endswith(SENTENCE_START):
             continue
         return word
+    return None
+
+
+def other_organisation(
+    text: str, things: Iterable[Thing], topic: str, types: Iterable[str]
+) -> str | None:
+    """The id of a thing of one of `types` (separate organisations: universities, companies)
+    that `text` names while being answered by another `topic` than the thing's own; None when
+    the text names Mila (then the question is about Mila and that organisation together)."""
+    if MILA.search(text):
+        return None
+    kinds = set(types)
+    for thing in things:
+        if thing.type in kinds and thing.topic != topic:
+            pattern = _known_names(tuple(thing.all_names()))
+            if pattern is not None and pattern.search(text):
+                return thing.id
     return None

@@ -7,7 +7,7 @@ import pytest
 from actions.answer_question import ActionAnswerQuestion
 from actions.base import get_store, proper_names
 from actions.settings import get_settings
-from actions.subject import other_subject
+from actions.subject import other_organisation, other_subject
 from tests.conftest import make_tracker, slot_events
 
 STORE = get_store()
@@ -49,4 +49,42 @@ async def test_the_topic_recognised_is_not_answered_for_someone_else(dispatcher)
     message = dispatcher.messages[0]
     assert message["text"] == STORE.message("out_of_scope", "en")
     assert "1993" not in message["text"]
+    assert slot_events(events)["topic"] is None
+
+
+SEPARATE = get_settings().separate_organisations
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "organisation"),
+    [
+        ("How many students are enrolled at McGill University?", "students", "mcgill"),
+        ("combien de profs a l'universite laval", "professors", "laval"),
+        ("who founded Element AI?", "founding", "element_ai"),
+    ],
+)
+def test_a_partner_or_company_named_without_mila_is_the_subject(text, topic, organisation):
+    things = STORE.things.values()
+    assert other_organisation(text, things, topic, SEPARATE) == organisation
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("is McGill part of it?", "institutions"),  # the thing's own topic
+        ("how many McGill students are at Mila?", "students"),  # names Mila
+        ("who founded Mila, the McGill and UdeM institute?", "founding"),
+        ("what did Bengio win?", "turing_award"),  # a person, not an organisation
+    ],
+)
+def test_questions_about_mila_with_its_partners_are_kept(text, topic):
+    assert other_organisation(text, STORE.things.values(), topic, SEPARATE) is None
+
+
+async def test_mila_s_students_are_not_given_for_a_partner_university(dispatcher):
+    tracker = make_tracker("How many students are enrolled at McGill University?", "faq_students")
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] == STORE.message("out_of_scope", "en")
+    assert "600" not in message["text"]
     assert slot_events(events)["topic"] is None
