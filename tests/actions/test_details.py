@@ -33,6 +33,10 @@ STORE = get_store()
         ("what do you do when you are not researching", set()),
         ("feel free to tell me about Mila", set()),
         ("Mila est-il un organisme sans but lucratif ?", set()),
+        ("who's the CEO of Mila", {"leadership", "names"}),
+        ("qui dirige mila aujourd'hui", {"leadership"}),
+        ("Je me cherche un directeur de recherche", set()),  # a supervisor, not Mila's head
+        ("which mila professors work on translation?", {"names"}),
     ],
 )
 def test_the_kinds_of_detail_asked(text, kinds):
@@ -109,3 +113,12 @@ def test_an_unknown_kind_in_a_topic_names_the_file_and_field(tmp_path):
         load_store(tmp_path / "k")
     assert "korbit.yml" in str(error.value) and "details[0]" in str(error.value)
     assert "colour" in str(error.value)
+
+
+async def test_the_founder_is_not_given_for_mila_s_head_today(dispatcher):
+    tracker = make_tracker("who's the CEO of Mila", "faq_founding")
+    await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    message = dispatcher.messages[0]
+    assert message["text"] == STORE.message("mila_unknown", "en")
+    assert "Bengio" not in message["text"]
+    assert [b["payload"] for b in message["buttons"]][0] == "/faq_founding"
