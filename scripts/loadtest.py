@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import socketio
@@ -602,30 +602,28 @@ async def run_phase(
     cpu = cpu_used(cpu_before, cpu_after)
     if injector is not None:
         await injector
-    finished = sorted(sent + latency for r in results for sent, latency in r.latencies)
+    answered = answers(results)
+    finished = sorted(a.sent + a.latency for a in answered)
     sustained = 0.0
     sustained_latencies: list[float] = []
     if len(finished) >= 10:
         first, last = finished[len(finished) // 10], finished[len(finished) * 9 // 10]
         sustained = (len(finished) * 0.8) / max(last - first, 1e-6)
-        sustained_latencies = [
-            latency for r in results for sent, latency in r.latencies if first <= sent <= last
-        ]  # fmt: skip
+        sustained_latencies = [a.latency for a in answered if first <= a.sent <= last]
     samples = defaultdict(list)
-    for result in results:
-        for _, latency in result.latencies:
-            samples[result.plan.channel].append(latency)
-            samples["all"].append(latency)
+    for answer in answered:
+        samples[answer.channel].append(answer.latency)
+        samples["all"].append(answer.latency)
     outcome = check(results, env.database_url, bank, allow_unavailable=fault == "kill-actions")
-    write_timeline(ROOT / "results" / f"loadtest-timeline-{name}.csv", results, started)
+    write_timeline(ROOT / "results" / f"loadtest-timeline-{name}.csv", answered, started)
     return PhaseReport(
         name=name, conversations=conversations, turns=turns, seconds=seconds,
-        answered=sum(len(r.latencies) for r in results),
+        answered=len(answered),
         errors=sum(len(r.errors) for r in results), retries=sum(r.retries for r in results),
         latency={k: percentiles(v) for k, v in samples.items()}, check=outcome, events=events,
         client_errors=[e for r in results for e in r.errors], cpu_seconds=cpu,
         sustained=sustained, sustained_latency=percentiles(sustained_latencies),
-        windows=windows(results, started),
+        windows=windows(answered, started),
         proxy=proxy_times(access_log, log_offset),
     )  # fmt: skip
 
@@ -633,26 +631,38 @@ async def run_phase(
 WINDOW_SECONDS = 5.0
 
 
-def write_timeline(path: Path, results: list[Result], started: float) -> None:
+class Answer(NamedTuple):
+    sent: float  # time.monotonic() when the message was sent
+    latency: float  # seconds until its answer
+    channel: str
+    sender: str
+
+
+def answers(results: list[Result]) -> list[Answer]:
+    """Every answered message of a phase, in the order they were sent: the one list the
+    phase's figures, timeline and windows are made from."""
+    return sorted(
+        Answer(sent, latency, r.plan.channel, r.plan.sender)
+        for r in results for sent, latency in r.latencies
+    )  # fmt: skip
+
+
+def write_timeline(path: Path, answered: list[Answer], started: float) -> None:
     """One line per answered message: when it was sent (seconds into the phase), how long
     the answer took, its channel and conversation; to tell queueing from stalls."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = sorted(
-        (sent - started, latency, r.plan.channel, r.plan.sender)
-        for r in results for sent, latency in r.latencies
-    )  # fmt: skip
     lines = ["sent_s,latency_ms,channel,sender"]
-    lines += [f"{sent:.3f},{latency * 1000:.1f},{channel},{sender}" for sent, latency, channel,
-              sender in rows]  # fmt: skip
+    lines += [
+        f"{a.sent - started:.3f},{a.latency * 1000:.1f},{a.channel},{a.sender}" for a in answered
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def windows(results: list[Result], started: float) -> list[dict[str, float]]:
+def windows(answered: list[Answer], started: float) -> list[dict[str, float]]:
     """Messages sent in each WINDOW_SECONDS window, and their latency percentiles."""
     by_window: dict[int, list[float]] = defaultdict(list)
-    for result in results:
-        for sent, latency in result.latencies:
-            by_window[int((sent - started) // WINDOW_SECONDS)].append(latency)
+    for answer in answered:
+        by_window[int((answer.sent - started) // WINDOW_SECONDS)].append(answer.latency)
     return [
         {"start": index * WINDOW_SECONDS, "rate": len(values) / WINDOW_SECONDS,
          **percentiles(values)}

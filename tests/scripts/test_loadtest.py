@@ -5,7 +5,7 @@ The load itself runs against a real cluster in tests/production/test_cluster.py.
 
 from __future__ import annotations
 
-from scripts.loadtest import Plan, Result, proxy_times, windows, write_timeline
+from scripts.loadtest import Plan, Result, answers, proxy_times, windows, write_timeline
 
 # Lines as log_format mila writes them (deploy/nginx/mila.conf.template).
 ACCESS_LOG = """\
@@ -47,7 +47,7 @@ def test_windows_group_messages_by_the_time_they_were_sent():
         _result("b", "socketio", [(101.0, 0.030), (107.5, 0.060)]),
     ]
 
-    found = windows(results, started)
+    found = windows(answers(results), started)
 
     assert [w["start"] for w in found] == [0.0, 5.0]
     assert [w["n"] for w in found] == [3, 2]
@@ -62,7 +62,7 @@ def test_the_timeline_has_one_line_per_answer_in_the_order_sent(tmp_path):
         _result("b", "socketio", [(100.5, 0.1)]),
     ]
 
-    write_timeline(path, results, started=100.0)
+    write_timeline(path, answers(results), started=100.0)
 
     assert path.read_text(encoding="utf-8").splitlines() == [
         "sent_s,latency_ms,channel,sender",
