@@ -14,7 +14,6 @@ Order of precedence (see docs/design.md):
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 from lingua import Language, LanguageDetectorBuilder
 
+from actions.names import names_pattern
 from actions.settings import get_settings
 from actions.vocabulary import WORD, get_vocabulary  # words as counted in the examples
 
@@ -69,16 +69,9 @@ def warm_up() -> None:
     get_vocabulary()
 
 
-@lru_cache(maxsize=4)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
-    """One regular expression for all the names, longest first; built once per list."""
-    ordered = sorted(names, key=len, reverse=True)
-    return re.compile(rf"(?i)\b(?:{'|'.join(map(re.escape, ordered))})\b") if ordered else None
-
-
 def _strip_names(text: str, names: Iterable[str]) -> str:
     """Remove proper names (Mila, Korbit...), which belong to no language."""
-    pattern = _names_pattern(tuple(names))
+    pattern = names_pattern(tuple(names))
     return pattern.sub(" ", text) if pattern else text
 
 

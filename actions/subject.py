@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from actions.knowledge import Thing
+from actions.names import names_pattern
 
 TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MILA = re.compile(r"(?i)\bmila\b")
@@ -28,20 +28,10 @@ MILA = re.compile(r"(?i)\bmila\b")
 SENTENCE_START = (".", "?", "!", ":", "«", '"', "(", "“")
 
 
-@lru_cache(maxsize=4)
-def _known_names(names: tuple[str, ...]) -> re.Pattern | None:
-    """One expression for all the names, built once per list. Not `\\b`: names such as
-    "Ph.D." or "Element A.I." end with a dot, after which `\\b` never matches before a space."""
-    if not names:
-        return None
-    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
-
-
 def other_subject(text: str, names: Iterable[str], own_words: Iterable[str]) -> str | None:
     """The first name in `text` that is neither Mila, nor a thing of knowledge/, nor one of
     `own_words`; None when the text names Mila or a known thing, or no other name."""
-    known = _known_names(tuple(names))
+    known = names_pattern(tuple(names))
     if MILA.search(text) or (known is not None and known.search(text)):
         return None
     own = {word.lower() for word in own_words}
@@ -67,7 +57,7 @@ def other_organisation(
     kinds = set(types)
     for thing in things:
         if thing.type in kinds and thing.topic != topic:
-            pattern = _known_names(tuple(thing.all_names()))
+            pattern = names_pattern(tuple(thing.all_names()))
             if pattern is not None and pattern.search(text):
                 return thing.id
     return None

@@ -37,6 +37,9 @@ STORE = get_store()
         ("qui dirige mila aujourd'hui", {"leadership"}),
         ("Je me cherche un directeur de recherche", set()),  # a supervisor, not Mila's head
         ("which mila professors work on translation?", {"names"}),
+        ("Quels cours obligatoires dans la maîtrise appliquée ?", {"courses"}),
+        ("how many postdocs are there at mila", {"headcount"}),
+        ("Je déménage pour un postdoc à Mila, quel quartier ?", set()),  # not a count
     ],
 )
 def test_the_kinds_of_detail_asked(text, kinds):
