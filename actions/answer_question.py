@@ -5,7 +5,14 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.base import MilaAction, Reply, mentioned_thing, proper_names, words_besides_things
+from actions.base import (
+    MilaAction,
+    Reply,
+    mentioned_thing,
+    mentioned_things,
+    proper_names,
+    words_besides_things,
+)
 from actions.details import asked_details
 from actions.settings import get_settings
 from actions.subject import other_organisation, other_subject
@@ -36,7 +43,7 @@ class ActionAnswerQuestion(MilaAction):
         text = tracker.latest_message.get("text") or ""
         settings = get_settings()
         if other_subject(text, proper_names(), settings.own_words) or other_organisation(
-            text, self.store.things.values(), topic.id, settings.separate_organisations
+            text, mentioned_things(tracker), topic.id, settings.separate_organisations
         ):
             # "Who founded Amii?", "How many students are enrolled at McGill?": the founding or
             # students question, about someone else (actions/subject.py).

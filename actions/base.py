@@ -56,8 +56,8 @@ def last_action(tracker: Tracker, among: Iterable[str]) -> str | None:
     return None
 
 
-def mentioned_thing(tracker: Tracker) -> Thing | None:
-    """The named thing of the latest message; the longest mention wins ('Korbit AI' > 'Korbit')."""
+def mentioned_things(tracker: Tracker) -> list[Thing]:
+    """The named things of the latest message (NLU's entities), longest mention first."""
     store = get_store()
     found = []
     for entity in tracker.latest_message.get("entities") or []:
@@ -67,7 +67,13 @@ def mentioned_thing(tracker: Tracker) -> Thing | None:
         if thing is not None:
             span = (entity.get("end") or 0) - (entity.get("start") or 0)
             found.append((span, thing))
-    return max(found, key=lambda pair: pair[0])[1] if found else None
+    return [thing for _, thing in sorted(found, key=lambda pair: pair[0], reverse=True)]
+
+
+def mentioned_thing(tracker: Tracker) -> Thing | None:
+    """The named thing of the latest message; the longest mention wins ('Korbit AI' > 'Korbit')."""
+    things = mentioned_things(tracker)
+    return things[0] if things else None
 
 
 def words_besides_things(tracker: Tracker) -> int:

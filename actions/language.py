@@ -81,34 +81,42 @@ def detect(text: str, names: Iterable[str] = ()) -> dict[str, Any]:
     plain = _strip_names(text, names)
     words = WORD.findall(plain)
     if not words:
-        return {"words": 0, "scores": {}, "function_words": {}, "training_words": 0.0}
+        return {
+            "words": 0, "scores": {}, "function_words": {}, "training_words": 0.0,
+            "known_share": None,
+        }  # fmt: skip
     values = _detector().compute_language_confidence_values(" ".join(words))
     scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
     lexicon = get_settings().function_words
     lowered = [w.lower() for w in words]
     counts = {lang: sum(w in lexicon[lang] for w in lowered) for lang in SUPPORTED}
+    vocabulary = get_vocabulary()
     return {
         "words": len(words),
         "scores": scores,
         "function_words": counts,
-        "training_words": get_vocabulary().log_ratio(words),
+        "training_words": vocabulary.log_ratio(words),
+        "known_share": vocabulary.known_share(words),
     }
 
 
-def _unknown_latin_language(words: list[str]) -> bool:
+def _unknown_latin_language(found: dict[str, Any], plain: str) -> bool:
     """A Polish, Danish or Swahili sentence: the detector above, which compares seven
     languages, reads it as French, English or Italian. Two signs that must agree: fewer than
     `other_language_max_known_words` of its words appear in our French or English training
-    examples, and the broad detector finds it less than `other_language_broad_max_fr_en`
-    French or English. Neither alone is enough: a French question full of rare words, or an
-    English fragment the broad detector reads as Dutch (benchmarks.md, other-language grid)."""
+    examples (`found`, from `detect`), and the broad detector finds `plain` less than
+    `other_language_broad_max_fr_en` French or English. Neither alone is enough: a French
+    question full of rare words, or an English fragment the broad detector reads as Dutch
+    (benchmarks.md, other-language grid)."""
     settings = get_settings()
-    if len(words) < settings.other_language_min_words:
+    share = found["known_share"]
+    if (
+        found["words"] < settings.other_language_min_words
+        or share is None
+        or share >= settings.other_language_max_known_words
+    ):
         return False
-    share = get_vocabulary().known_share(words)
-    if share is None or share >= settings.other_language_max_known_words:
-        return False
-    values = _broad_detector().compute_language_confidence_values(" ".join(words))
+    values = _broad_detector().compute_language_confidence_values(" ".join(WORD.findall(plain)))
     ours = sum(v.value for v in values if v.language in (Language.FRENCH, Language.ENGLISH))
     return ours < settings.other_language_broad_max_fr_en
 
@@ -153,7 +161,7 @@ def decide(
         and best not in SUPPORTED
         and scores[best] >= settings.other_language_min_confidence
         and fr + en < settings.other_language_max_fr_en
-    ) or _unknown_latin_language(WORD.findall(plain)):
+    ) or _unknown_latin_language(found, plain):
         return LanguageDecision(settings.default_language, other_language=True)
     if found["words"] < settings.short_message_words and current in SUPPORTED:
         return LanguageDecision(current)

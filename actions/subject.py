@@ -11,7 +11,7 @@ listed in `own_words` (actions/settings.yml).
 The partner universities and the companies of knowledge/ are organisations of their own: "How
 many students are enrolled at McGill?" is about McGill's students, not Mila's. A question that
 names one of them but not Mila, recognised as another topic than the one that thing belongs
-to, is about that organisation (`other_organisation`).
+to, is about that organisation (`other_organisation`, over the things NLU found).
 """
 
 from __future__ import annotations
@@ -47,17 +47,13 @@ def other_subject(text: str, names: Iterable[str], own_words: Iterable[str]) -> 
 
 
 def other_organisation(
-    text: str, things: Iterable[Thing], topic: str, types: Iterable[str]
+    text: str, named: Iterable[Thing], topic: str, types: Iterable[str]
 ) -> str | None:
     """The id of a thing of one of `types` (separate organisations: universities, companies)
-    that `text` names while being answered by another `topic` than the thing's own; None when
-    the text names Mila (then the question is about Mila and that organisation together)."""
+    among the things `named` in `text` (NLU's entities), answered by another `topic` than the
+    thing's own; None when the text names Mila (then the question is about Mila and that
+    organisation together)."""
     if MILA.search(text):
         return None
     kinds = set(types)
-    for thing in things:
-        if thing.type in kinds and thing.topic != topic:
-            pattern = names_pattern(tuple(thing.all_names()))
-            if pattern is not None and pattern.search(text):
-                return thing.id
-    return None
+    return next((t.id for t in named if t.type in kinds and t.topic != topic), None)

@@ -44,17 +44,23 @@ def test_questions_about_mila_or_without_other_names_are_kept(text):
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "fact"),
+    ("text", "intent", "fact", "entities"),
     [
-        ("Who founded Amii, the AI institute in Edmonton?", "faq_founding", "1993"),
-        # a partner university named without Mila (other_organisation below)
-        ("How many students are enrolled at McGill University?", "faq_students", "600"),
+        ("Who founded Amii, the AI institute in Edmonton?", "faq_founding", "1993", []),
+        # a partner university named without Mila (other_organisation below), found by NLU
+        (
+            "How many students are enrolled at McGill University?",
+            "faq_students",
+            "600",
+            [{"entity": "institution", "value": "mcgill", "start": 34, "end": 51}],
+        ),
     ],
 )
 async def test_the_topic_recognised_is_not_answered_for_someone_else(
-    dispatcher, text, intent, fact
+    dispatcher, text, intent, fact, entities
 ):
-    events = await ActionAnswerQuestion().run(dispatcher, make_tracker(text, intent), {})
+    tracker = make_tracker(text, intent, entities=entities)
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
     message = dispatcher.messages[0]
     assert message["text"] == STORE.message("out_of_scope", "en")
     assert fact not in message["text"]
@@ -64,27 +70,32 @@ async def test_the_topic_recognised_is_not_answered_for_someone_else(
 SEPARATE = get_settings().separate_organisations
 
 
-@pytest.mark.parametrize(
-    ("text", "topic", "organisation"),
-    [
-        ("How many students are enrolled at McGill University?", "students", "mcgill"),
-        ("combien de profs a l'universite laval", "professors", "laval"),
-        ("who founded Element AI?", "founding", "element_ai"),
-    ],
-)
-def test_a_partner_or_company_named_without_mila_is_the_subject(text, topic, organisation):
-    things = STORE.things.values()
-    assert other_organisation(text, things, topic, SEPARATE) == organisation
+def named(*ids: str) -> list:
+    """The things NLU found in a message (its entities), as the action gets them."""
+    return [STORE.things[i] for i in ids]
 
 
 @pytest.mark.parametrize(
-    ("text", "topic"),
+    ("text", "things", "topic", "organisation"),
     [
-        ("is McGill part of it?", "institutions"),  # the thing's own topic
-        ("how many McGill students are at Mila?", "students"),  # names Mila
-        ("who founded Mila, the McGill and UdeM institute?", "founding"),
-        ("what did Bengio win?", "turing_award"),  # a person, not an organisation
+        ("How many students are enrolled at McGill University?", ["mcgill"], "students", "mcgill"),
+        ("combien de profs a l'universite laval", ["laval"], "professors", "laval"),
+        ("who founded Element AI?", ["element_ai"], "founding", "element_ai"),
     ],
 )
-def test_questions_about_mila_with_its_partners_are_kept(text, topic):
-    assert other_organisation(text, STORE.things.values(), topic, SEPARATE) is None
+def test_a_partner_or_company_named_without_mila_is_the_subject(text, things, topic, organisation):
+    assert other_organisation(text, named(*things), topic, SEPARATE) == organisation
+
+
+@pytest.mark.parametrize(
+    ("text", "things", "topic"),
+    [
+        ("is McGill part of it?", ["mcgill"], "institutions"),  # the thing's own topic
+        ("how many McGill students are at Mila?", ["mcgill"], "students"),  # names Mila
+        ("who founded Mila, the McGill and UdeM institute?", ["mcgill", "udem"], "founding"),
+        ("what did Bengio win?", ["yoshua_bengio"], "turing_award"),  # a person
+        ("how many students are there?", [], "students"),  # nothing named
+    ],
+)
+def test_questions_about_mila_with_its_partners_are_kept(text, things, topic):
+    assert other_organisation(text, named(*things), topic, SEPARATE) is None
